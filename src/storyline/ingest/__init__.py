@@ -1,0 +1,221 @@
+"""Ingest stage: files, folders and globs of any supported format into the store.
+
+``ingest_paths`` reads every file with ``readers.read_path`` and writes what it
+yields. Each file's articles are committed in batches of ``BATCH`` inside one
+transaction each, followed by an ``ingest_log`` row once the file is done, so
+a kill mid-run loses at most one uncommitted batch and a rerun skips finished
+files and stored content (content hashes make ingest idempotent).
+
+Outcomes, each counted in the summary:
+
+- ``ingested``: a new article;
+- ``duplicates``: the same content from the same outlet is already stored (nothing added);
+- ``revisions``: same URL or external id, changed content: stored, linked with ``revision_of``;
+- ``rejects``: input that could not become an article, with a reason (also in the ``rejects`` table);
+- ``warnings``: stored, but with a problem worth saying (bad date, legacy encoding);
+- ``skipped_files``: files already fully ingested (same path and content).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from storyline import store
+from storyline.ingest.readers import Warning_, iter_files, read_path
+from storyline.records import Article, Reject
+
+BATCH = 2000
+
+_WS = re.compile(r"\s+")
+
+
+def content_hash(title: str, text: str) -> str:
+    """Hash of the normalised headline and body: whitespace and case do not count."""
+    norm = _WS.sub(" ", f"{title}\n{text}").strip().casefold()
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class IngestSummary:
+    files: int = 0
+    skipped_files: int = 0
+    ingested: int = 0
+    duplicates: int = 0
+    revisions: int = 0
+    rejects: int = 0
+    warnings: int = 0
+    unknown_outlets: int = 0
+    formats: Counter = field(default_factory=Counter)
+    messages: list[str] = field(default_factory=list)
+    article_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "files": self.files, "skipped_files": self.skipped_files, "ingested": self.ingested,
+            "duplicates": self.duplicates, "revisions": self.revisions, "rejects": self.rejects,
+            "warnings": self.warnings, "unknown_outlets": self.unknown_outlets,
+            "formats": dict(self.formats), "messages": self.messages,
+        }
+
+
+Progress = Callable[[str, int], None]  # (file name, articles so far in this file)
+
+
+def ingest_paths(con: sqlite3.Connection, paths: list[str], *, source: str | None = None,
+                 progress: Progress | None = None, on_message: Callable[[str], None] | None = None) -> IngestSummary:
+    """Ingest files, folders and globs into the store; never raises for bad input."""
+    summary = IngestSummary()
+
+    def say(kind: str, rec: Reject) -> None:
+        msg = f"{kind}: {rec.message()}"
+        summary.messages.append(msg)
+        if on_message:
+            on_message(msg)
+
+    for item in iter_files(paths):
+        if isinstance(item, Reject):
+            summary.rejects += 1
+            with store.transaction(con):
+                store.add_reject(con, item.path, item.reason, item.line)
+            say("rejected", item)
+            continue
+        path = item
+        summary.files += 1
+        try:
+            sha, size = file_sha256(path), path.stat().st_size
+        except OSError as exc:
+            rec = Reject(str(path), f"cannot read: {exc.strerror or exc}")
+            summary.rejects += 1
+            with store.transaction(con):
+                store.add_reject(con, rec.path, rec.reason)
+            say("rejected", rec)
+            continue
+        if con.execute("SELECT 1 FROM ingest_log WHERE path = ? AND sha256 = ?", (str(path), sha)).fetchone():
+            summary.skipped_files += 1
+            continue
+        _ingest_file(con, path, sha, size, source, summary, say, progress)
+    return summary
+
+
+def _ingest_file(con, path: Path, sha: str, size: int, source, summary: IngestSummary, say, progress) -> None:
+    name = str(path)
+    unknown_outlet = f"file:{path.name}"
+    n_articles = n_rejects = 0
+    pending: list[Article | Reject] = []
+    counted_unknown = False
+
+    def flush() -> None:
+        nonlocal counted_unknown
+        with store.transaction(con):
+            for rec in pending:
+                if isinstance(rec, Reject):
+                    store.add_reject(con, rec.path, rec.reason, rec.line)
+                    continue
+                if not rec.outlet:
+                    rec.outlet, rec.outlet_known = unknown_outlet, False
+                    if not counted_unknown:
+                        summary.unknown_outlets += 1
+                        counted_unknown = True
+                _write_article(con, rec, summary)
+        pending.clear()
+
+    for rec in read_path(path, source):
+        if isinstance(rec, Warning_):
+            summary.warnings += 1
+            say("warning", rec)
+            continue
+        if isinstance(rec, Reject):
+            summary.rejects += 1
+            n_rejects += 1
+            say("rejected", rec)
+        else:
+            n_articles += 1
+            summary.formats[rec.format] += 1
+        pending.append(rec)
+        if len(pending) >= BATCH:
+            flush()
+            if progress:
+                progress(name, n_articles)
+    with store.transaction(con):
+        flush()
+        con.execute(
+            "INSERT OR REPLACE INTO ingest_log (path, sha256, size, articles, rejects, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (name, sha, size, n_articles, n_rejects, time.time()),
+        )
+    if progress:
+        progress(name, n_articles)
+
+
+def _write_article(con: sqlite3.Connection, art: Article, summary: IngestSummary) -> None:
+    raw = art.extra.pop("_raw", None)
+    chash = content_hash(art.title, art.text)
+    if con.execute(
+        "SELECT 1 FROM articles WHERE content_hash = ? AND outlet = ? AND parent_id IS NULL LIMIT 1",
+        (chash, art.outlet),
+    ).fetchone():
+        summary.duplicates += 1
+        return
+    earlier = None
+    if art.external_id:
+        earlier = con.execute(
+            "SELECT id FROM articles WHERE external_id = ? AND outlet = ? AND parent_id IS NULL "
+            "AND stage != 'superseded' ORDER BY id DESC LIMIT 1", (art.external_id, art.outlet),
+        ).fetchone()
+    if earlier is None and art.url:
+        earlier = con.execute(
+            "SELECT id FROM articles WHERE url = ? AND parent_id IS NULL AND stage != 'superseded' "
+            "ORDER BY id DESC LIMIT 1", (art.url,),
+        ).fetchone()
+    raw_bytes = raw if raw is not None else (art.html.encode("utf-8") if art.html else
+                                             f"{art.title}\n{art.text}".encode("utf-8"))
+    raw_id = store.put_raw(con, hashlib.sha256(raw_bytes).hexdigest(), art.format, raw_bytes)
+    cur = con.execute(
+        "INSERT INTO articles (external_id, url, outlet, outlet_known, published, title, text, format, "
+        "content_hash, raw_id, source_path, source_line, extra, revision_of, ingested_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (art.external_id, art.url, art.outlet, int(art.outlet_known), art.published, art.title, art.text,
+         art.format, chash, raw_id, art.source_path, art.source_line,
+         json.dumps(art.extra, ensure_ascii=False, default=str), earlier[0] if earlier else None, time.time()),
+    )
+    art.id = cur.lastrowid
+    summary.article_ids.append(art.id)
+    if earlier:
+        summary.revisions += 1
+        supersede(con, earlier[0])
+    else:
+        summary.ingested += 1
+
+
+def supersede(con: sqlite3.Connection, article_id: int) -> None:
+    """An article replaced by a newer revision leaves the later stages (it stays stored).
+
+    Its live-blog entries go with it; story memberships are dropped so the
+    revision takes its place when it is grouped.
+    """
+    ids = [article_id] + [r[0] for r in con.execute("SELECT id FROM articles WHERE parent_id = ?", (article_id,))]
+    for aid in ids:
+        con.execute("UPDATE articles SET stage = 'superseded' WHERE id = ?", (aid,))
+        row = con.execute("SELECT story_id FROM story_members WHERE article_id = ?", (aid,)).fetchone()
+        if row:
+            con.execute("DELETE FROM story_members WHERE article_id = ?", (aid,))
+            con.execute(
+                "UPDATE stories SET n_articles = (SELECT count(*) FROM story_members WHERE story_id = ?), "
+                "n_outlets = (SELECT count(DISTINCT a.outlet) FROM story_members m JOIN articles a "
+                "ON a.id = m.article_id WHERE m.story_id = ?), updated_at = ? WHERE id = ?",
+                (row[0], row[0], time.time(), row[0]),
+            )

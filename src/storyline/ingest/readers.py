@@ -1,0 +1,464 @@
+"""Readers: one function per input format, each yielding Article or Reject records.
+
+The format is detected from the content (``detect_format``), not only from the
+file name. Every reader streams, so a 100 MB input is read in bounded memory;
+a single text or HTML article larger than ``MAX_ARTICLE_BYTES`` is rejected
+with a reason instead of being loaded whole.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import io
+import json
+import re
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from storyline.records import Article, Reject
+
+MAX_ARTICLE_BYTES = 5 * 1024 * 1024  # one text/HTML article; larger files are not articles
+SNIFF_BYTES = 64 * 1024
+
+# A reader yields Article/Reject records and, for formats that keep the raw
+# input per record, the raw bytes in article.extra["_raw"] (popped by the writer).
+Item = Article | Reject
+
+
+class Warning_(Reject):
+    """A problem that did not stop the article from being stored (e.g. a bad date)."""
+
+
+# ---------------------------------------------------------------- detection
+
+
+def detect_format(head: bytes, name: str = "") -> str:
+    """Guess the format from the first bytes: warc | gzip | jsonl | feed | html | text | binary | empty."""
+    if not head.strip():
+        return "empty"
+    if head[:2] == b"\x1f\x8b":
+        return "gzip"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"WARC/"):
+        return "warc"
+    if b"\x00" in head[:8192] and not _looks_utf16(head):
+        return "binary"
+    lower = stripped[:2048].lower()
+    if lower.startswith(b"{"):
+        return "jsonl"
+    if lower.startswith(b"<?xml") or lower.startswith(b"<rss") or lower.startswith(b"<feed") or lower.startswith(b"<rdf"):
+        if re.search(rb"<(rss|feed|rdf:rdf|channel)\b", lower):
+            return "feed"
+        if re.search(rb"<html\b", lower):
+            return "html"
+    if lower.startswith(b"<!doctype html") or lower.startswith(b"<html") or re.search(rb"<(html|body|article|head)\b", lower[:1024]):
+        return "html"
+    return "text"
+
+
+def _looks_utf16(head: bytes) -> bool:
+    return head[:2] in (b"\xff\xfe", b"\xfe\xff")
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Decode bytes to text; returns (text, encoding used if it was not UTF-8).
+
+    Raises ValueError when the bytes are not text in any encoding we can detect.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ValueError("not text in any encoding we can detect (binary file?)")
+    return str(best), best.encoding
+
+
+# ------------------------------------------------------------------ helpers
+
+
+DATE_LINE = re.compile(r"^\s*date\s+(\S+)\s*(.*)$", re.IGNORECASE)
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(value: Any) -> str | None:
+    """Normalise a date or datetime value to ISO; raises ValueError when it is not one."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return dt.datetime.fromtimestamp(value, dt.timezone.utc).date().isoformat()
+    text = str(value).strip()
+    if ISO_DATE.match(text):
+        return dt.date.fromisoformat(text).isoformat()
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parsed.isoformat()
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(text).isoformat()
+    except (TypeError, ValueError, IndexError):
+        pass
+    raise ValueError(f"bad date {text!r}")
+
+
+def domain_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+def _article(path: str, line: int | None, *, fmt: str, title: str, text: str, published: str | None,
+             url: str | None, source: str | None, external_id: str | None, html: str | None,
+             extra: dict[str, Any], raw: bytes | None) -> Article:
+    outlet = source or domain_of(url)
+    art = Article(
+        title=(title or "").strip(),
+        text=text,
+        outlet=outlet or "",
+        published=published,
+        url=url or None,
+        external_id=str(external_id) if external_id not in (None, "") else None,
+        format=fmt,
+        html=html,
+        outlet_known=bool(outlet),
+        source_path=path,
+        source_line=line,
+        extra=extra,
+    )
+    if raw is not None:
+        art.extra["_raw"] = raw
+    return art
+
+
+# ------------------------------------------------------------------- readers
+
+
+def read_text(path: str, data: bytes, source: str | None) -> Iterator[Item]:
+    """Plain text: first line ``date YYYY-MM-DD <headline>`` (or just the headline), then the body."""
+    try:
+        text, encoding = decode(data)
+    except ValueError as exc:
+        yield Reject(path, str(exc))
+        return
+    if encoding:
+        yield Warning_(path, f"not UTF-8: decoded as {encoding}")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if not lines:
+        yield Reject(path, "empty file")
+        return
+    first, body = lines[0], "\n".join(lines[1:]).strip("\n")
+    published = None
+    m = DATE_LINE.match(first)
+    if m:
+        try:
+            published = parse_date(m.group(1))
+        except ValueError:
+            yield Warning_(path, f"line 1: bad date {m.group(1)!r}; stored with the date unknown", line=1)
+        title = m.group(2).strip()
+    else:
+        title = first.strip()
+    if not body.strip():
+        yield Reject(path, "no body text after the headline", line=1)
+        return
+    yield _article(path, None, fmt="text", title=title, text=body, published=published, url=None,
+                   source=source, external_id=None, html=None, extra={}, raw=None)
+
+
+JSONL_TEXT_FIELDS = ("id", "title", "text", "html", "published", "source", "url")
+
+
+def read_jsonl(path: str, stream: IO[bytes], source: str | None) -> Iterator[Item]:
+    """JSONL, one article per line; unknown fields are kept in ``extra``."""
+    for lineno, raw in enumerate(stream, start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            yield Reject(path, f"malformed JSON: {exc}", line=lineno)
+            continue
+        if not isinstance(obj, dict):
+            yield Reject(path, "line is not a JSON object", line=lineno)
+            continue
+        html = obj.get("html")
+        text = obj.get("text")
+        title = obj.get("title") or ""
+        meta: dict[str, Any] = {}
+        if not (isinstance(text, str) and text.strip()) and isinstance(html, str) and html.strip():
+            meta = extract_html(html, obj.get("url"))
+            text = meta.get("text") or ""
+            title = title or meta.get("title") or ""
+        if not isinstance(text, str) or not text.strip():
+            yield Reject(path, "no 'text' or 'html' with article text", line=lineno)
+            continue
+        if not isinstance(title, str):
+            title = str(title)
+        published = None
+        warn = None
+        try:
+            published = parse_date(obj.get("published") or meta.get("date"))
+        except ValueError as exc:
+            warn = Warning_(path, f"{exc}; stored with the date unknown", line=lineno)
+        if warn:
+            yield warn
+        extra = {k: v for k, v in obj.items() if k not in JSONL_TEXT_FIELDS}
+        src = source or (obj.get("source") if isinstance(obj.get("source"), str) and obj.get("source") else None)
+        src = src or meta.get("sitename")
+        yield _article(path, lineno, fmt="jsonl", title=title or _first_words(text), text=text,
+                       published=published, url=obj.get("url") if isinstance(obj.get("url"), str) else None,
+                       source=src, external_id=obj.get("id"), html=html if isinstance(html, str) else None,
+                       extra=extra, raw=raw)
+
+
+def _first_words(text: str, n: int = 12) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + (" …" if len(words) > n else "")
+
+
+def extract_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
+    """Main text and metadata of an HTML page, via trafilatura."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
+                                      include_tables=False, as_dict=True)
+    if not doc:
+        return {}
+    return {k: doc.get(k) for k in ("title", "text", "date", "sitename", "author", "url", "hostname")}
+
+
+def read_html(path: str, data: bytes, source: str | None, *, url: str | None = None,
+              fmt: str = "html", line: int | None = None) -> Iterator[Item]:
+    try:
+        html, _ = decode(data)
+    except ValueError as exc:
+        yield Reject(path, str(exc), line=line)
+        return
+    meta = extract_html(html, url)
+    text = meta.get("text") or ""
+    if not text.strip():
+        yield Reject(path, "no article text found in the HTML page", line=line)
+        return
+    published = None
+    try:
+        published = parse_date(meta.get("date"))
+    except ValueError as exc:
+        yield Warning_(path, f"{exc}; stored with the date unknown", line=line)
+    page_url = url or meta.get("url")
+    src = source or meta.get("sitename") or None
+    yield _article(path, line, fmt=fmt, title=meta.get("title") or _first_words(text), text=text,
+                   published=published, url=page_url, source=src, external_id=None, html=html,
+                   extra={k: meta[k] for k in ("author",) if meta.get(k)}, raw=data if fmt == "warc" else None)
+
+
+def read_feed(path: str, data: bytes, source: str | None) -> Iterator[Item]:
+    """RSS and Atom feeds (feedparser): each entry becomes an article."""
+    import feedparser
+
+    parsed = feedparser.parse(data)
+    if parsed.bozo and not parsed.entries:
+        yield Reject(path, f"unreadable feed: {parsed.get('bozo_exception')}")
+        return
+    fmt = "atom" if (parsed.version or "").startswith("atom") else "rss"
+    feed_title = parsed.feed.get("title") or None
+    for n, entry in enumerate(parsed.entries, start=1):
+        content = ""
+        if entry.get("content"):
+            content = entry["content"][0].get("value", "")
+        content = content or entry.get("summary", "") or ""
+        text = content
+        html = None
+        if "<" in content and ">" in content:
+            html = content
+            text = _html_fragment_text(content)
+        if not text.strip():
+            yield Reject(path, f"feed entry {n} has no text", line=None)
+            continue
+        published = None
+        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        if stamp:
+            published = dt.datetime(*stamp[:6], tzinfo=dt.timezone.utc).isoformat()
+        link = entry.get("link")
+        yield _article(path, None, fmt=fmt, title=entry.get("title", "") or _first_words(text), text=text,
+                       published=published, url=link, source=source or domain_of(link) or feed_title,
+                       external_id=entry.get("id"), html=html, extra={"feed_entry": n}, raw=None)
+
+
+def _html_fragment_text(fragment: str) -> str:
+    """Paragraph text of a small HTML fragment (feed content), one paragraph a line."""
+    import lxml.html
+
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (ValueError, lxml.etree.ParserError):
+        return re.sub(r"<[^>]+>", " ", fragment)
+    for bad in root.xpath("//script|//style"):
+        bad.drop_tree()
+    blocks = root.xpath("//p|//li|//h1|//h2|//h3|//h4|//blockquote")
+    if not blocks:
+        return root.text_content().strip()
+    return "\n\n".join(b.text_content().strip() for b in blocks if b.text_content().strip())
+
+
+def read_warc(path: str, stream: IO[bytes], source: str | None) -> Iterator[Item]:
+    """WARC / WARC.gz (warcio): each HTML response becomes an article."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    n = 0
+    try:
+        for record in ArchiveIterator(stream):
+            if record.rec_type != "response":
+                continue
+            n += 1
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            ctype = (record.http_headers.get_header("Content-Type") or "") if record.http_headers else ""
+            if "html" not in ctype.lower():
+                continue
+            payload = record.content_stream().read(MAX_ARTICLE_BYTES + 1)
+            if len(payload) > MAX_ARTICLE_BYTES:
+                yield Reject(path, f"WARC record {n} ({url}) is larger than {MAX_ARTICLE_BYTES} bytes", line=n)
+                continue
+            for item in read_html(path, payload, source, url=url, fmt="warc", line=n):
+                if isinstance(item, Article):
+                    date = record.rec_headers.get_header("WARC-Date")
+                    if not item.published and date:
+                        try:
+                            item.published = parse_date(date)
+                        except ValueError:
+                            pass
+                yield item
+    except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as exc:
+        yield Reject(path, f"truncated or corrupt WARC after {n} records: {exc}")
+
+
+# ------------------------------------------------------------------ dispatch
+
+
+def read_path(path: Path, source: str | None = None) -> Iterator[Item]:
+    """Read one file of any supported format, yielding Article, Warning_ and Reject records."""
+    name = str(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError as exc:
+        yield Reject(name, f"cannot read: {exc.strerror or exc}")
+        return
+    fmt = detect_format(head, name)
+    if fmt == "empty":
+        yield Reject(name, "empty file")
+        return
+    if fmt == "binary":
+        yield Reject(name, "binary file, not text, HTML, JSONL, a feed or WARC")
+        return
+    if fmt == "gzip":
+        yield from _read_gzip(path, source)
+        return
+    if fmt == "warc":
+        with open(path, "rb") as fh:
+            yield from read_warc(name, fh, source)
+        return
+    if fmt == "jsonl":
+        with open(path, "rb") as fh:
+            yield from read_jsonl(name, fh, source)
+        return
+    size = path.stat().st_size
+    if size > MAX_ARTICLE_BYTES:
+        yield Reject(name, f"{size} bytes is too large for one {fmt} article (limit {MAX_ARTICLE_BYTES}); "
+                           "split it, or use JSONL for many articles")
+        return
+    data = path.read_bytes()
+    if fmt == "feed":
+        yield from read_feed(name, data, source)
+    elif fmt == "html":
+        yield from read_html(name, data, source)
+    else:
+        yield from read_text(name, data, source)
+
+
+def _read_gzip(path: Path, source: str | None) -> Iterator[Item]:
+    name = str(path)
+    try:
+        with gzip.open(path, "rb") as gz:
+            head = gz.read(SNIFF_BYTES)
+    except (OSError, EOFError, zlib.error) as exc:
+        yield Reject(name, f"truncated or corrupt gzip: {exc}")
+        return
+    inner = detect_format(head, name)
+    if inner == "warc":
+        with open(path, "rb") as fh:  # warcio reads gzip members itself
+            yield from read_warc(name, fh, source)
+        return
+    if inner == "jsonl":
+        try:
+            with gzip.open(path, "rb") as gz:
+                yield from read_jsonl(name, gz, source)
+        except (OSError, EOFError, zlib.error) as exc:
+            yield Reject(name, f"truncated or corrupt gzip: {exc}")
+        return
+    try:
+        with gzip.open(path, "rb") as gz:
+            data = gz.read(MAX_ARTICLE_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        yield Reject(name, f"truncated or corrupt gzip: {exc}")
+        return
+    if len(data) > MAX_ARTICLE_BYTES:
+        yield Reject(name, f"more than {MAX_ARTICLE_BYTES} bytes uncompressed: too large for one article")
+        return
+    if inner in ("empty", "binary"):
+        yield Reject(name, f"gzip holds {'nothing' if inner == 'empty' else 'binary data'}")
+    elif inner == "feed":
+        yield from read_feed(name, data, source)
+    elif inner == "html":
+        yield from read_html(name, data, source)
+    else:
+        yield from read_text(name, data, source)
+
+
+def iter_files(paths: list[str]) -> Iterator[Path | Reject]:
+    """Expand files, folders (recursive) and globs; a missing path is a Reject."""
+    import glob
+
+    seen: set[str] = set()
+    for p in paths:
+        matches = [Path(m) for m in sorted(glob.glob(p, recursive=True))] if any(c in p for c in "*?[") else [Path(p)]
+        if not matches:
+            yield Reject(p, "no such file or folder (the pattern matched nothing)")
+            continue
+        for m in matches:
+            if m.is_dir():
+                files = sorted(f for f in m.rglob("*") if f.is_file() and not any(
+                    part.startswith(".") for part in f.relative_to(m).parts))
+            elif m.exists():
+                files = [m]
+            else:
+                yield Reject(str(m), "no such file or folder")
+                continue
+            for f in files:
+                key = str(f.resolve())
+                if key not in seen:
+                    seen.add(key)
+                    yield f
+
+
+def open_bytes(data: bytes) -> IO[bytes]:
+    return io.BytesIO(data)
