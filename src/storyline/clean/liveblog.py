@@ -1,0 +1,100 @@
+"""Live-blog detection and splitting.
+
+A live blog is a page of entries, each a short headline-like line followed
+by its own paragraphs, often with a prefix ("Breaking:", "Mapped:") or a
+time stamp. The page becomes a parent with one ``Entry`` per entry; the
+lead text before the first headline is entry 0, titled with the page
+headline. The cues and their weights are in the ``[liveblog]`` table of
+rules.toml; an article with subheadings has too few of them to be split.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from storyline.clean.lines import Unit, normalise
+from storyline.clean.rules import LiveblogRules
+from storyline.records import Entry
+
+_SENTENCE_END = re.compile(r"[.!?:;,…]['\"”’)\]]*$|[-–—]$")
+_OPENING = re.compile(r"^[\"“‘'(\[]")
+_CLOSING = re.compile(r"[\"”’']$")
+_HEAD_START = re.compile(r"^[\"“‘']?[A-Z0-9£$€]")
+
+
+@dataclass(slots=True)
+class Split:
+    """Result of the live-blog pass over the kept units."""
+
+    is_liveblog: bool
+    entries: list[Entry]
+    headline_units: set[int]  # indices (into the kept units) used as entry headlines
+    score: int = 0
+
+
+def headline_like(text: str, lb: LiveblogRules) -> bool:
+    """Short, capitalised, no sentence end and not a whole quotation."""
+    words = len(text.split())
+    if not (lb.headline_min_words <= words <= lb.headline_max_words) or len(text) > lb.headline_max_chars:
+        return False
+    if _SENTENCE_END.search(text) or not _HEAD_START.search(text):
+        return False
+    return not (_OPENING.search(text) and _CLOSING.search(text))
+
+
+def _pick_headlines(kept: list[Unit], times: dict[int, str], forced: dict[str, str | None],
+                    lb: LiveblogRules) -> list[int]:
+    heads: list[int] = []
+    for k, unit in enumerate(kept):
+        if k == len(kept) - 1 and unit.text not in forced:
+            break  # a headline needs at least one paragraph after it
+        if unit.text in forced:
+            heads.append(k)
+            continue
+        if forced or (heads and heads[-1] == k - 1) or not headline_like(unit.text, lb):
+            continue
+        # the first line of a page is its standfirst unless it is plainly an entry
+        if k == 0 and not (lb.prefix.fullmatch(unit.text) or k in times):
+            continue
+        heads.append(k)
+    return heads
+
+
+def _score(title: str, kept: list[Unit], heads: list[int], times: dict[int, str], lb: LiveblogRules) -> int:
+    score = lb.title_weight if title and lb.title_pattern.search(title) else 0
+    prefixed = sum(1 for k in heads if lb.prefix.fullmatch(kept[k].text))
+    score += lb.prefix_weight * min(prefixed, 2)
+    score += lb.time_weight * min(sum(1 for k in heads if k in times), 2)
+    long_heads = sum(1 for k in heads if len(kept[k].text.split()) >= lb.news_words)
+    if long_heads >= 3:
+        score += lb.length_weight
+    return score
+
+
+def split_liveblog(title: str, kept: list[Unit], times: dict[int, str], lb: LiveblogRules,
+                   forced: dict[str, str | None] | None = None) -> Split:
+    """Decide whether ``kept`` (the kept units of a page) is a live blog, and split it.
+
+    ``times`` maps a kept-unit index to the bare time stamp printed just
+    before it; ``forced`` maps entry headlines found in the HTML markup to
+    their times (a page whose markup shows two or more entries is a live
+    blog whatever its text cues).
+    """
+    forced = {normalise(k): v for k, v in (forced or {}).items()}
+    forced = {k: v for k, v in forced.items() if any(u.text == k for u in kept)}
+    if len(forced) < lb.min_entries:
+        forced = {}
+    heads = _pick_headlines(kept, times, forced, lb)
+    score = _score(title, kept, heads, times, lb)
+    if len(heads) < lb.min_entries or (not forced and score < lb.min_score):
+        return Split(False, [], set(), score)
+    entries: list[Entry] = []
+    lead = [u.text for u in kept[: heads[0]]]
+    if lead:
+        entries.append(Entry(title=title, paragraphs=lead, position=0, time=None))
+    bounds = heads + [len(kept)]
+    for n, k in enumerate(heads):
+        text = kept[k].text
+        entries.append(Entry(title=text, paragraphs=[u.text for u in kept[k + 1: bounds[n + 1]]],
+                             position=n + 1, time=forced.get(text) or times.get(k)))
+    return Split(True, entries, set(heads), score)
