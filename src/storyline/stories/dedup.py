@@ -1,0 +1,123 @@
+"""Exact and near duplicates (wire copies, syndication) before grouping.
+
+Exact copies share the hash of their normalised body (lower-cased words, single spaces).
+Near copies are found with MinHash over word 3-shingles and a datasketch ``MinHashLSH``
+index, then confirmed by the estimated Jaccard similarity. Both indexes hold only the articles
+of the active time window (oldest evicted first), so memory stays flat on an endless stream.
+
+A duplicate is never merged into its original: the caller records a link
+(``articles.duplicate_of``, ``dup_kind``, ``dup_score``) and the copy joins the original's story.
+"""
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+NUM_PERM = 64
+NEAR_THRESHOLD = 0.8  # Jaccard of word 3-shingles; wire copies with a new headline or trimmed tail pass
+MIN_WORDS_EXACT = 8  # shorter bodies ("Read more here") are not evidence of copying
+MIN_WORDS_NEAR = 40  # MinHash on a few dozen shingles is too noisy below this
+
+
+@dataclass(slots=True, frozen=True)
+class Duplicate:
+    """``article_id`` is a copy of ``original``: ``kind`` exact|near, ``score`` = Jaccard estimate."""
+
+    original: Any
+    kind: str
+    score: float
+
+
+def _crc32(b: bytes) -> int:
+    return zlib.crc32(b)
+
+
+class Deduper:
+    """Finds copies of earlier articles among those seen in the last ``window`` entries.
+
+    Args:
+        threshold: minimum estimated Jaccard similarity of word 3-shingles for a near copy.
+        window: how many recent articles stay indexed (oldest evicted first).
+
+    Note:
+        Hashing uses CRC32 (stable across runs and processes, unlike Python's ``hash``), so an
+        index rebuilt from the store after a restart finds the same copies.
+
+    Examples:
+        >>> d = Deduper()
+        >>> body = " ".join(f"w{i}" for i in range(60))
+        >>> d.add(1, body); d.check(body)
+        Duplicate(original=1, kind='exact', score=1.0)
+    """
+
+    def __init__(self, threshold: float = NEAR_THRESHOLD, window: int = 50_000, num_perm: int = NUM_PERM):
+        self.threshold = threshold
+        self.window = window
+        self._template = MinHash(num_perm=num_perm, hashfunc=_crc32)
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self.exact: dict[bytes, Any] = {}
+        self.sketches: dict[Any, MinHash] = {}
+        self.order: deque[tuple[Any, bytes]] = deque()
+
+    @staticmethod
+    def body_hash(body: str) -> bytes:
+        return hashlib.blake2b(body.encode("utf-8"), digest_size=12).digest()
+
+    def sketch(self, body: str) -> MinHash | None:
+        words = body.split()
+        if len(words) < MIN_WORDS_NEAR:
+            return None
+        shingles = {" ".join(words[i:i + 3]).encode("utf-8") for i in range(len(words) - 2)}
+        m = MinHash(num_perm=len(self._template.hashvalues), hashfunc=_crc32,
+                    permutations=self._template.permutations, scheme=self._template.scheme)
+        m.update_batch(shingles)
+        return m
+
+    def check(self, body: str, sketch: MinHash | None = None) -> Duplicate | None:
+        """The earlier article ``body`` copies, or None. Exact copies win over near ones."""
+        n_words = body.count(" ") + 1 if body else 0
+        if n_words < MIN_WORDS_EXACT:
+            return None
+        original = self.exact.get(self.body_hash(body))
+        if original is not None:
+            return Duplicate(original, "exact", 1.0)
+        if sketch is None:
+            sketch = self.sketch(body)
+        if sketch is None:
+            return None
+        best: Duplicate | None = None
+        for key in self.lsh.query(sketch):
+            j = float(np.count_nonzero(sketch.hashvalues == self.sketches[key].hashvalues)) / len(sketch.hashvalues)
+            if j >= self.threshold and (best is None or (j, -_order_key(key)) > (best.score, -_order_key(best.original))):
+                best = Duplicate(key, "near", round(j, 4))
+        return best
+
+    def add(self, article_id: Any, body: str, sketch: MinHash | None = None) -> None:
+        """Index an original (copies are not indexed: their original already is)."""
+        if (body.count(" ") + 1 if body else 0) < MIN_WORDS_EXACT:
+            return
+        h = self.body_hash(body)
+        self.exact.setdefault(h, article_id)
+        if sketch is None:
+            sketch = self.sketch(body)
+        if sketch is not None and article_id not in self.sketches:
+            self.sketches[article_id] = sketch
+            self.lsh.insert(article_id, sketch)
+        self.order.append((article_id, h))
+        while len(self.order) > self.window:
+            old, old_h = self.order.popleft()
+            if self.exact.get(old_h) == old:
+                del self.exact[old_h]
+            if self.sketches.pop(old, None) is not None:
+                self.lsh.remove(old)
+
+
+def _order_key(key: Any) -> int:
+    """Ties go to the earliest original (smallest numeric id); non-numeric ids tie at 0."""
+    return key if isinstance(key, int) else 0

@@ -1,0 +1,244 @@
+"""What distinguishes one event from another, extracted from one article.
+
+A :class:`StoryDoc` is the only input the grouper sees: the article's id, outlet and date,
+its headline, and bags of features in five channels, each key carrying a one-character
+prefix so one sparse vector can hold them all:
+
+==========  ======  ==========================================================
+channel     prefix  from annotations / text-only fallback
+==========  ======  ==========================================================
+words       (none)  lower-cased content words, light plural stemming
+entities    ``@``   entity keys and name tokens / capitalised tokens mid-sentence
+places      ``#``   place names and countries / (none: entities cover them)
+dates       ``~``   normalised date values / years and "Month day"
+figures     ``=``   figure values / numbers that are not years
+==========  ======  ==========================================================
+
+Annotations are the dicts stored by the annotate stage (``store.get_annotations``); when an
+article has none, the text-only fallback still separates "the earthquake in Chile" from
+"the earthquake in Peru" by their capitalised names, years and figures.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d+(?:[.,:]\d+)*")
+# a token starts a sentence when only quotes/brackets/space separate it from one of these
+SENTENCE_END = frozenset(".!?:;\n\"“”'‘’([—–-|")
+MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+         ("october", "oct"), ("november", "nov"), ("december", "dec")],
+        start=1,
+    )
+    for m in names
+}
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+YEAR_RE = re.compile(r"(?:19|20)\d\d")
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """The stop-word list shipped beside this module (comments and blank lines skipped)."""
+    text = resources.files(__package__).joinpath("stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+@dataclass(slots=True)
+class StoryDoc:
+    """One article (or live-blog entry) as the grouper sees it.
+
+    ``day`` is the publication date as a proleptic ordinal (``date.toordinal()``) or None.
+    ``features`` maps channel-prefixed keys to raw counts (title words counted twice);
+    ``names`` maps entity feature keys back to a display name for explanations.
+    ``body`` is the normalised body text used for duplicate detection.
+    """
+
+    article_id: Any
+    outlet: str
+    day: int | None
+    title: str
+    features: dict[str, float]
+    body: str = ""
+    names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def published(self) -> str | None:
+        return day_to_iso(self.day)
+
+
+def parse_day(published: str | None) -> int | None:
+    """``YYYY-MM-DD[...]`` -> ordinal day, None when absent or unreadable."""
+    if not published or len(published) < 10:
+        return None
+    try:
+        return _dt.date.fromisoformat(published[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def day_to_iso(day: int | None) -> str | None:
+    return _dt.date.fromordinal(day).isoformat() if day is not None else None
+
+
+def stem(word: str) -> str:
+    """Very light stemming: possessives and regular plurals (enough to join 'quakes'/'quake')."""
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _number_key(tok: str) -> str | None:
+    """Normalise a number token ('1,300' -> '1300'); years and tiny numbers are not figures."""
+    t = tok.replace(",", "")
+    if ":" in t:
+        return None  # a clock time
+    try:
+        v = float(t)
+    except ValueError:
+        return None
+    if v < 2 and "." not in t:
+        return None
+    return f"={v:g}"
+
+
+def text_features(title: str, text: str, *, with_entities: bool = True) -> tuple[Counter, dict[str, str]]:
+    """Bag of channel-prefixed features from plain text (the fallback without annotations)."""
+    stop = stopwords()
+    feats: Counter = Counter()
+    names: dict[str, str] = {}
+    for weight, chunk in ((2.0, title), (1.0, text)):
+        prev_month: int | None = None
+        for m in WORD_RE.finditer(chunk):
+            tok = m.group()
+            low = tok.lower()
+            if tok[0].isdigit():
+                if YEAR_RE.fullmatch(tok):
+                    feats["~" + tok] += weight
+                elif prev_month is not None and tok.isdigit() and 1 <= int(tok) <= 31:
+                    feats[f"~{prev_month:02d}-{int(tok):02d}"] += weight
+                else:
+                    key = _number_key(tok)
+                    if key:
+                        feats[key] += weight
+                prev_month = None
+                continue
+            prev_month = MONTHS.get(low.rstrip(".")) if len(low) >= 3 else None
+            if low in stop or len(low) < 3 or low in WEEKDAYS:
+                continue
+            w = stem(low)
+            feats[w] += weight
+            if with_entities and tok[0].isupper() and prev_month is None:
+                # mid-sentence capitals are names; headline case and sentence starts are not
+                i = m.start() - 1
+                while i >= 0 and chunk[i] == " ":
+                    i -= 1
+                initial = i < 0 or chunk[i] in SENTENCE_END
+                if not initial and (weight == 1.0 or not tok.istitle() or tok.isupper()):
+                    key = "@" + w
+                    feats[key] += weight
+                    names.setdefault(key, tok)
+    return feats, names
+
+
+def annotation_features(annotations: list[dict[str, Any]]) -> tuple[Counter, dict[str, str]]:
+    """Entity, place, date and figure features from stored annotation dicts."""
+    feats: Counter = Counter()
+    names: dict[str, str] = {}
+    for a in annotations:
+        kind = a.get("kind")
+        value = a.get("value") or {}
+        if kind == "entity":
+            name = value.get("name") or a.get("text") or ""
+            ekey = str(value.get("key") or name).lower()
+            if not ekey:
+                continue
+            key = "@" + ekey
+            feats[key] += 1.0
+            names.setdefault(key, name)
+            # name tokens match short mentions ("Lohan" vs "Lindsay Lohan") across articles
+            for tok in WORD_RE.findall(name):
+                low = stem(tok.lower())
+                if len(low) >= 3 and low not in stopwords():
+                    feats["@" + low] += 0.5
+                    names.setdefault("@" + low, tok)
+        elif kind == "place":
+            name = (value.get("name") or a.get("text") or "").lower()
+            if name:
+                feats["#" + name] += 1.0
+                names.setdefault("#" + name, value.get("name") or a.get("text"))
+            country = value.get("country")
+            if country and str(country).lower() != name:
+                feats["#" + str(country).lower()] += 0.5
+        elif kind == "date":
+            v = str(value.get("value") or "")
+            if v and v[:1].isdigit():
+                feats["~" + v] += 1.0
+                if len(v) >= 7:
+                    feats["~" + v[:4]] += 0.5
+        elif kind == "figure":
+            v = value.get("value")
+            if isinstance(v, (int, float)):
+                unit = value.get("unit") or ""
+                feats[f"={v:g}{(' ' + unit) if unit else ''}"] += 1.0
+    return feats, names
+
+
+def normalise_body(text: str) -> str:
+    """Lower-cased words joined by single spaces: the text duplicate detection compares."""
+    return " ".join(WORD_RE.findall(text.lower()))
+
+
+def build_doc(
+    article_id: Any,
+    title: str,
+    text: str,
+    outlet: str = "",
+    published: str | None = None,
+    annotations: list[dict[str, Any]] | None = None,
+) -> StoryDoc:
+    """A StoryDoc from an article's fields and (optionally) its stored annotations.
+
+    With annotations, entities/places/dates/figures come from them and the words from the
+    text; without, the text-only fallback supplies all five channels.
+    """
+    ann = [a for a in (annotations or []) if a.get("kind") in ("entity", "place", "date", "figure")]
+    feats, names = text_features(title or "", text or "", with_entities=not ann)
+    if ann:
+        afeats, anames = annotation_features(ann)
+        feats.update(afeats)
+        names.update(anames)
+    return StoryDoc(
+        article_id=article_id,
+        outlet=outlet or "",
+        day=parse_day(published),
+        title=(title or "").strip(),
+        features=dict(feats),
+        body=normalise_body(text or ""),
+        names=names,
+    )
+
+
+def doc_from_article(article: dict[str, Any], annotations: list[dict[str, Any]] | None = None) -> StoryDoc:
+    """A StoryDoc from a stored article row (``store.get_article``) and its annotations."""
+    text = article.get("clean_text") or article.get("text") or ""
+    return build_doc(article["id"], article.get("title") or "", text, article.get("outlet") or "",
+                     article.get("published"), annotations)
+
+
+def doc_from_record(row: dict[str, Any], annotations: list[dict[str, Any]] | None = None) -> StoryDoc:
+    """A StoryDoc from one labelled JSONL row (``id, title, text, published, source``)."""
+    return build_doc(row["id"], row.get("title") or "", row.get("text") or "", row.get("source") or "",
+                     row.get("published"), annotations)

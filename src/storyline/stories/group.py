@@ -1,0 +1,379 @@
+"""Incremental story grouping: each article joins the best active story or starts a new one.
+
+The grouper is pure (no store): feed it :class:`~storyline.stories.features.StoryDoc`
+records in date order and it returns an :class:`Assignment` for each. It keeps
+
+- online document frequencies, so feature weights are TF-IDF over what it has seen;
+- one centroid per active story (the sum of its members' unit vectors) with its squared norm
+  kept up to date, so a score is one sparse dot product;
+- an inverted index (:mod:`storyline.stories.index`) over the stories of the time window, so
+  candidate retrieval costs the same at the millionth article as at the hundredth;
+- a duplicate detector (:mod:`storyline.stories.dedup`): copies join their original's story
+  without moving its centroid, so a story counts outlets, not copies.
+
+Same input in the same order gives the same stories and ids (no randomness, ties go to the
+lower story id). Stories leaving the window are moved to ``retired`` for the caller to save.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+import tomllib
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from typing import Any
+
+from storyline.stories.dedup import Deduper, Duplicate
+from storyline.stories.features import StoryDoc, day_to_iso
+from storyline.stories.index import StoryIndex
+
+CHANNELS = {"@": "entities", "#": "places", "~": "dates", "=": "figures"}
+
+
+@dataclass(slots=True, kw_only=True)
+class Settings:
+    """Grouping knobs; defaults come from ``settings.toml`` (its comments give the reasons)."""
+
+    threshold: float = 0.3
+    window_days: int = 7
+    time_decay: float = 0.2
+    query_terms: int = 24
+    index_terms: int = 24
+    max_index_terms: int = 400
+    max_candidates: int = 40
+    max_posting: int = 400
+    title_candidates: int = 40
+    weights: dict[str, float] = field(default_factory=lambda: {
+        "words": 1.0, "entities": 2.0, "places": 1.5, "dates": 1.0, "figures": 0.5})
+    near_threshold: float = 0.8
+    window_articles: int = 50_000
+    dedup: bool = True
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """The shipped settings, with keyword overrides (used by benchmarks and tests)."""
+        data = tomllib.loads(resources.files(__package__).joinpath("settings.toml").read_text("utf-8"))
+        kw: dict[str, Any] = dict(data.get("grouping", {}))
+        kw["weights"] = dict(data.get("weights", {}))
+        kw.update(data.get("dedup", {}))
+        names = {f.name for f in fields(cls)}
+        kw.update(overrides)
+        return cls(**{k: v for k, v in kw.items() if k in names})
+
+
+@dataclass(slots=True)
+class Assignment:
+    """Where one article went: ``story_id``, ``score`` and an explanation (JSON-able dict).
+
+    ``new`` is True when the article started the story; ``duplicate`` is set when it is a copy
+    of an earlier article (it then joins that article's story when the story is active).
+    """
+
+    article_id: Any
+    story_id: int
+    score: float
+    new: bool
+    explanation: dict[str, Any]
+    duplicate: Duplicate | None = None
+
+
+class Story:
+    """An active story in memory: centroid, dates, outlets, members and index keys."""
+
+    __slots__ = ("id", "centroid", "norm2", "first", "last", "members", "outlets", "n_copies",
+                 "index_keys", "title_cands")
+
+    def __init__(self, story_id: int):
+        self.id = story_id
+        self.centroid: dict[str, float] = {}
+        self.norm2 = 0.0
+        self.first: int | None = None
+        self.last: int | None = None
+        self.members: list[Any] = []
+        self.outlets: dict[str, int] = {}
+        self.n_copies = 0
+        self.index_keys: set[str] = set()
+        self.title_cands: list[tuple[Any, str, dict[str, float]]] = []
+
+    def see(self, doc: StoryDoc) -> None:
+        self.members.append(doc.article_id)
+        if doc.outlet:
+            self.outlets[doc.outlet] = self.outlets.get(doc.outlet, 0) + 1
+        if doc.day is not None:
+            self.first = doc.day if self.first is None else min(self.first, doc.day)
+            self.last = doc.day if self.last is None else max(self.last, doc.day)
+
+    def absorb(self, vec: dict[str, float]) -> None:
+        """Add a unit vector to the centroid, keeping ``norm2`` exact: |c+v|^2 = |c|^2 + 2c.v + 1."""
+        c = self.centroid
+        dot = 0.0
+        for f, w in vec.items():
+            old = c.get(f)
+            if old is None:
+                c[f] = w
+            else:
+                dot += old * w
+                c[f] = old + w
+        self.norm2 += 2.0 * dot + 1.0
+
+    def score(self, vec: dict[str, float]) -> float:
+        c = self.centroid
+        get = c.get
+        dot = 0.0
+        for f, w in vec.items():
+            x = get(f)
+            if x is not None:
+                dot += w * x
+        return dot / math.sqrt(self.norm2) if self.norm2 > 0 else 0.0
+
+    def title(self) -> tuple[Any, str]:
+        """(article id, headline) of the member closest to the centroid."""
+        best: tuple[float, Any, str] | None = None
+        for aid, title, vec in self.title_cands:
+            s = self.score(vec)
+            if best is None or s > best[0] + 1e-12:
+                best = (s, aid, title)
+        return (best[1], best[2]) if best else (self.members[0] if self.members else None, "")
+
+    @property
+    def n_articles(self) -> int:
+        return len(self.members) - self.n_copies
+
+    @property
+    def n_outlets(self) -> int:
+        return len(self.outlets)
+
+    def summary(self) -> dict[str, Any]:
+        """What the store keeps for a story (title, dates, counts)."""
+        title_article, title = self.title()
+        return {
+            "id": self.id, "title": title, "title_article": title_article,
+            "first_seen": day_to_iso(self.first), "last_seen": day_to_iso(self.last),
+            "n_articles": self.n_articles, "n_outlets": self.n_outlets,
+            "outlets": sorted(self.outlets), "members": list(self.members),
+        }
+
+
+class Grouper:
+    """The incremental grouper. ``add(doc)`` -> :class:`Assignment`.
+
+    Args:
+        settings: :class:`Settings` (default: the shipped ``settings.toml``).
+        next_id: the first new story id (the store passes ``max(stories.id) + 1``).
+
+    Note:
+        Feed articles in date order (undated ones anywhere): a story is a candidate while its
+        date range is within ``window_days`` of the article's date. Stories that fall out of
+        the window are removed from the index and appended to ``retired``; the caller saves
+        and clears that list. ``restore`` loads an existing story (after a restart) without
+        scoring, so ids and membership persist across runs.
+
+    Examples:
+        >>> from storyline.stories.features import build_doc
+        >>> g = Grouper()
+        >>> a = g.add(build_doc(1, "Quake hits Valdoria", "A strong quake hit Valdoria on Monday, killing 12.", "a.example", "2031-03-03"))
+        >>> b = g.add(build_doc(2, "Valdoria quake kills 12", "The quake in Valdoria killed 12 people on Monday.", "b.example", "2031-03-03"))
+        >>> a.story_id == b.story_id
+        True
+    """
+
+    def __init__(self, settings: Settings | None = None, next_id: int = 1):
+        self.s = settings or Settings.load()
+        self.next_id = next_id
+        self.df: dict[str, int] = {}
+        self.n_docs = 0
+        self.stories: dict[int, Story] = {}
+        self.index = StoryIndex(self.s.max_posting)
+        self.dedup = Deduper(self.s.near_threshold, self.s.window_articles) if self.s.dedup else None
+        self.article_story: dict[Any, int] = {}
+        self.clock: int | None = None
+        self.retired: list[Story] = []
+        self.touched: set[int] = set()
+        w = self.s.weights
+        self._chan_w = {"": w.get("words", 1.0), **{p: w.get(name, 1.0) for p, name in CHANNELS.items()}}
+
+    # ------------------------------------------------------------------ vectors
+
+    def vectorize(self, doc: StoryDoc, *, learn: bool = True) -> dict[str, float]:
+        """Unit TF-IDF vector of the doc; ``learn`` adds it to the document frequencies first."""
+        df = self.df
+        if learn:
+            self.n_docs += 1
+            for f in doc.features:
+                df[f] = df.get(f, 0) + 1
+        n1 = self.n_docs + 1
+        chan_w = self._chan_w
+        vec: dict[str, float] = {}
+        norm2 = 0.0
+        log = math.log
+        for f, tf in doc.features.items():
+            first = f[0]
+            cw = chan_w.get(first, chan_w[""]) if first in "@#~=" else chan_w[""]
+            w = cw * (1.0 + log(tf)) * (log(n1 / (df.get(f, 0) + 1)) + 1.0)
+            vec[f] = w
+            norm2 += w * w
+        if norm2 > 0:
+            inv = 1.0 / math.sqrt(norm2)
+            for f in vec:
+                vec[f] *= inv
+        return vec
+
+    # ------------------------------------------------------------------ window
+
+    def _advance(self, day: int | None) -> None:
+        if day is None or (self.clock is not None and day <= self.clock):
+            return
+        self.clock = day
+        horizon = day - self.s.window_days
+        old = [st for st in self.stories.values() if st.last is not None and st.last < horizon]
+        for st in old:
+            self._retire(st)
+
+    def _retire(self, st: Story) -> None:
+        self.index.remove(st.id, st.index_keys)
+        del self.stories[st.id]
+        for aid in st.members:
+            self.article_story.pop(aid, None)
+        self.retired.append(st)
+
+    def _time_factor(self, st: Story, day: int | None) -> float | None:
+        """Score multiplier for the time gap; None when the story is outside the window."""
+        if day is None or st.first is None:
+            return 1.0
+        if st.first <= day <= st.last:
+            return 1.0
+        gap = st.first - day if day < st.first else day - st.last
+        if gap > self.s.window_days:
+            return None
+        return 1.0 - self.s.time_decay * gap / self.s.window_days
+
+    # ------------------------------------------------------------------ adding
+
+    def _new_story(self) -> Story:
+        st = Story(self.next_id)
+        self.next_id += 1
+        self.stories[st.id] = st
+        return st
+
+    def _join(self, st: Story, doc: StoryDoc, vec: dict[str, float]) -> None:
+        st.see(doc)
+        st.absorb(vec)
+        if len(st.title_cands) < self.s.title_candidates and doc.title:
+            st.title_cands.append((doc.article_id, doc.title, vec))
+        if len(st.index_keys) < self.s.max_index_terms:
+            top = heapq.nlargest(self.s.index_terms, vec.items(), key=lambda kv: kv[1])
+            new = [f for f, _ in top if f not in st.index_keys]
+            st.index_keys.update(new)
+            self.index.add(st.id, new)
+        self.article_story[doc.article_id] = st.id
+        self.touched.add(st.id)
+
+    def add(self, doc: StoryDoc) -> Assignment:
+        """Assign one article to a story (new or existing) and return why."""
+        self._advance(doc.day)
+        dup: Duplicate | None = None
+        sketch = None
+        if self.dedup is not None:
+            sketch = self.dedup.sketch(doc.body)
+            dup = self.dedup.check(doc.body, sketch)
+            if dup is not None:
+                sid = self.article_story.get(dup.original)
+                if sid is not None and sid in self.stories:
+                    st = self.stories[sid]
+                    st.see(doc)
+                    st.n_copies += 1
+                    self.article_story[doc.article_id] = sid
+                    self.touched.add(sid)
+                    return Assignment(doc.article_id, sid, dup.score, False,
+                                      {"duplicate_of": dup.original, "kind": dup.kind, "similarity": dup.score},
+                                      dup)
+        vec = self.vectorize(doc)
+        best_sid, best, runner_up, n_cand = self._best(vec, doc.day)
+        if best_sid is not None and best >= self.s.threshold:
+            st = self.stories[best_sid]
+            expl = self.explain(vec, st, doc)
+            expl.update(score=round(best, 4), candidates=n_cand)
+            if runner_up is not None:
+                expl["runner_up"] = {"story": runner_up[0], "score": round(runner_up[1], 4)}
+            new = False
+        else:
+            st = self._new_story()
+            expl = {"new_story": True, "candidates": n_cand}
+            if best_sid is not None:
+                expl["closest"] = {"story": best_sid, "score": round(best, 4), "threshold": self.s.threshold}
+            best = 1.0
+            new = True
+        self._join(st, doc, vec)
+        if dup is not None:
+            expl.update(duplicate_of=dup.original, kind=dup.kind, similarity=dup.score)
+        elif self.dedup is not None:
+            self.dedup.add(doc.article_id, doc.body, sketch)
+        return Assignment(doc.article_id, st.id, round(best, 4), new, expl, dup)
+
+    def _best(self, vec: dict[str, float], day: int | None):
+        top = heapq.nlargest(self.s.query_terms, vec.items(), key=lambda kv: kv[1])
+        cands = self.index.candidates(top, self.s.max_candidates)
+        scored: list[tuple[float, int]] = []
+        for sid in cands:
+            st = self.stories[sid]
+            tf = self._time_factor(st, day)
+            if tf is None:
+                continue
+            scored.append((st.score(vec) * tf, sid))
+        if not scored:
+            return None, 0.0, None, len(cands)
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        runner = (scored[1][1], scored[1][0]) if len(scored) > 1 else None
+        return scored[0][1], scored[0][0], runner, len(cands)
+
+    def explain(self, vec: dict[str, float], st: Story, doc: StoryDoc, per_channel: int = 6) -> dict[str, Any]:
+        """The features that made ``doc`` score against ``st``, strongest first, by channel."""
+        contrib: dict[str, list[tuple[float, str]]] = {}
+        c = st.centroid
+        for f, w in vec.items():
+            x = c.get(f)
+            if x:
+                name = CHANNELS.get(f[0], "words") if f[0] in "@#~=" else "words"
+                contrib.setdefault(name, []).append((w * x, f))
+        shared: dict[str, list[str]] = {}
+        for name, items in contrib.items():
+            items.sort(key=lambda t: (-t[0], t[1]))
+            shared[name] = [doc.names.get(f, f[1:] if name != "words" else f) for _, f in items[:per_channel]]
+        out: dict[str, Any] = {"shared": shared}
+        tf = self._time_factor(st, doc.day)
+        if doc.day is not None and st.first is not None and tf is not None and tf < 1.0:
+            out["time_factor"] = round(tf, 3)
+        return out
+
+    # ------------------------------------------------------------------ state
+
+    def restore(self, story_id: int, docs: list[StoryDoc], copies: dict[Any, Any] | None = None) -> Story:
+        """Load an existing story with its member docs (after a restart), without scoring.
+
+        ``copies`` maps member ids that are duplicates to their original; they are counted as
+        copies and not added to the centroid.
+        """
+        copies = copies or {}
+        st = self.stories.get(story_id) or Story(story_id)
+        self.stories[story_id] = st
+        self.next_id = max(self.next_id, story_id + 1)
+        for doc in docs:
+            if doc.article_id in copies:
+                st.see(doc)
+                st.n_copies += 1
+                self.article_story[doc.article_id] = story_id
+                continue
+            self._join(st, doc, self.vectorize(doc))
+            if self.dedup is not None:
+                self.dedup.add(doc.article_id, doc.body)
+            if doc.day is not None and (self.clock is None or doc.day > self.clock):
+                self.clock = doc.day
+        self.touched.discard(story_id)
+        return st
+
+    def active(self) -> list[Story]:
+        return [self.stories[k] for k in sorted(self.stories)]
+
+    def drain_retired(self) -> list[Story]:
+        out, self.retired = self.retired, []
+        return out
