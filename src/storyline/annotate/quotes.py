@@ -1,0 +1,462 @@
+"""Quotes and attributed statements, each with its speaker, cue and content.
+
+Modelled on the Gender Gap Tracker's quote extractor (Asr et al. 2021): the
+reporting verbs are data (``data/reporting_verbs.txt``), and three kinds of
+rule find attributions in a spaCy ``Doc``:
+
+1. dependency patterns around a reporting verb: the subject is the speaker
+   and the clausal complement (or, for "X, he said", the clause the verb hangs
+   from) is the content: "he said he expects a reaction", "NBC News cited six
+   officials as saying ...", "the ministry said in a statement";
+2. "according to X": X is the speaker, the rest of the sentence the content;
+3. quote-mark spans: straight, curly and mixed marks (“..." as some sites
+   write them). A quote opened at the start of a paragraph and not closed
+   there runs on into the next paragraph if that one opens with a quote mark;
+   each paragraph's part is its own annotation and all share the speaker of
+   the first. A quote with no cue in its sentence takes the speaker of the
+   sentence before it when that ends with a colon, or of the quote just
+   before it when it opens a paragraph right after an attributed quote.
+
+Speakers are resolved: a pronoun ("he") to the nearest person named before
+it, a surname or "Mr Zelensky" to the longest form of the name in the text
+("Volodymyr Zelensky"), a title ("the Ukrainian president") to the nearest
+person named before it, "who" to the noun it describes.
+
+Labels: ``direct`` (the content is inside quote marks), ``indirect``,
+``according-to``, ``statement`` (a statement verb such as "report", "cite",
+"announce", or "said in a statement/interview/post").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from storyline.records import Annotation
+
+DATA = Path(__file__).with_name("data")
+
+OPENING = "\u201c\u201e\u00ab"  # “ „ «
+CLOSING = "\u201d\u00bb"  # ” »
+STRAIGHT = '"'
+# A quote shorter than this many words is a scare quote or a phrase; it is only
+# kept when a reporting verb governs it (then it is part of an attribution).
+MIN_QUOTE_WORDS = 4
+# Content shorter than this many tokens is not an attribution ("he said so").
+MIN_CONTENT_TOKENS = 2
+SUBJECTS = ("nsubj", "nsubjpass", "csubj")
+PERSONAL_PRONOUNS = {"he", "she", "him", "her"}
+RELATIVE_PRONOUNS = {"who", "which", "that", "whom"}
+NAME_PREFIXES = {"mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "gen", "president", "prof"}
+SPEAKER_DEPS = {"compound", "amod", "det", "poss", "case", "nmod", "nummod", "quantmod", "punct", "prep", "pobj",
+                "appos", "cc", "conj", "advmod", "npadvmod"}
+
+
+def _lines(name: str) -> list[str]:
+    rows = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            rows.append(line)
+    return rows
+
+
+@lru_cache(maxsize=1)
+def reporting_verbs() -> dict[str, str]:
+    """Reporting verb lemma -> class (speech | statement | belief)."""
+    table = {}
+    for line in _lines("reporting_verbs.txt"):
+        lemma, _, cls = line.partition("\t")
+        table[lemma.strip()] = cls.strip() or "speech"
+    return table
+
+
+@lru_cache(maxsize=1)
+def statement_nouns() -> frozenset[str]:
+    return frozenset(_lines("quote_nouns.txt"))
+
+
+@lru_cache(maxsize=1)
+def titles() -> frozenset[str]:
+    return frozenset(_lines("quote_titles.txt"))
+
+
+@dataclass(slots=True)
+class QuoteSpan:
+    """Characters between a pair of quote marks (marks excluded)."""
+
+    start: int
+    end: int
+    open_mark: int  # offset of the opening mark
+    runs_on: bool = False  # opened and not closed in its paragraph
+    continues: bool = False  # this paragraph continues the quote of the one before
+
+
+@dataclass(slots=True)
+class Candidate:
+    start: int
+    end: int
+    label: str
+    cue: object = None  # spaCy Token or None
+    speaker: object = None  # spaCy Span or None
+    quote: QuoteSpan | None = None
+    extra: dict = field(default_factory=dict)
+
+
+# --- quote marks -------------------------------------------------------------------------------
+
+def quote_spans(text: str) -> list[QuoteSpan]:
+    """Pair the quote marks of each paragraph (a paragraph is a line).
+
+    “ and ” pair as usual; a straight " opens when none is open and closes
+    otherwise, so mixed “...\" pairs too. An opening mark left unclosed at
+    the end of its paragraph gives a span to the end of the paragraph.
+    """
+    spans: list[QuoteSpan] = []
+    pos = 0
+    previous_runs_on = False
+    for para in text.split("\n"):
+        start_of_para = pos
+        opened: int | None = None
+        first_mark = None
+        for i, ch in enumerate(para):
+            if ch in OPENING or (ch == STRAIGHT and opened is None):
+                if opened is None:
+                    opened = i
+                    if first_mark is None:
+                        first_mark = i
+            elif (ch in CLOSING or ch == STRAIGHT) and opened is not None:
+                spans.append(QuoteSpan(start_of_para + opened + 1, start_of_para + i, start_of_para + opened))
+                opened = None
+        stripped_at = len(para) - len(para.lstrip())
+        opens_para = first_mark is not None and first_mark == stripped_at
+        if spans and opens_para and previous_runs_on:
+            for s in spans:
+                if s.open_mark == start_of_para + first_mark:
+                    s.continues = True
+        runs_on = False
+        if opened is not None:
+            end = len(para.rstrip())
+            spans.append(QuoteSpan(start_of_para + opened + 1, start_of_para + end, start_of_para + opened, runs_on=True,
+                                   continues=opens_para and previous_runs_on))
+            runs_on = True
+        if para.strip():
+            previous_runs_on = runs_on
+        pos += len(para) + 1
+    return [s for s in spans if s.end > s.start]
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+# --- speakers ----------------------------------------------------------------------------------
+
+def _speaker_span(tok):
+    """The mention a subject token stands for: its named entity, or the noun
+    phrase up to the head (relative clauses and appositions left out)."""
+    doc = tok.doc
+    if tok.ent_type_:
+        for ent in doc.ents:
+            if ent.start <= tok.i < ent.end:
+                left = ent.start
+                # "Kremlin spokesman Dmitry Peskov": titles in front of the name belong to it
+                while left > 0 and doc[left - 1].dep_ in ("compound", "amod", "poss", "det", "case") and \
+                        doc[left - 1].head.i >= left - 1 and doc[left - 1].head.i < ent.end:
+                    left -= 1
+                return doc[left:max(ent.end, tok.i + 1)]
+    left = tok.i
+    for child in tok.lefts:
+        if child.dep_ in ("compound", "amod", "det", "poss", "nummod", "nmod", "case", "quantmod"):
+            left = min(left, child.left_edge.i)
+    right = tok.i + 1
+    for child in tok.rights:
+        if child.dep_ in ("compound", "case", "nummod") or (child.dep_ == "prep" and child.lower_ == "of"):
+            right = max(right, child.right_edge.i + 1)
+    return doc[left:right]
+
+
+def _person_mentions(doc):
+    return [e for e in doc.ents if e.label_ == "PERSON"]
+
+
+def _name_key(span) -> str:
+    words = [w for w in re.findall(r"[\w'-]+", span.text.lower()) if w not in NAME_PREFIXES]
+    if words and words[-1].endswith("'s"):
+        words[-1] = words[-1][:-2]
+    return words[-1] if words else ""
+
+
+def _full_name(span, persons) -> object:
+    """The longest PERSON mention in the text with the same surname (the span itself if none)."""
+    key = _name_key(span)
+    best = span
+    for p in persons:
+        if _name_key(p) == key and len(p.text) > len(best.text):
+            best = p
+    return best
+
+
+def _antecedent(tok, persons):
+    """The person a pronoun or title stands for: the nearest PERSON named before it."""
+    before = [p for p in persons if p.end <= tok.i]
+    return before[-1] if before else None
+
+
+def _resolve(span, persons):
+    """(speaker text, antecedent span or None) for a speaker mention."""
+    head = span.root
+    low = head.lower_
+    if low in PERSONAL_PRONOUNS and len(span) == 1:
+        ante = _antecedent(head, persons)
+        if ante is None:
+            return span.text, None
+        full = _full_name(ante, persons)
+        return full.text, full
+    if low in RELATIVE_PRONOUNS and len(span) == 1 and head.head.dep_ == "relcl":
+        noun = head.head.head
+        ante = _speaker_span(noun)
+        text, further = _resolve(ante, persons)
+        return text, further or ante
+    if any(t.ent_type_ == "PERSON" for t in span):
+        ents = [p for p in persons if p.start >= span.start and p.end <= span.end]
+        if ents:
+            full = _full_name(ents[-1], persons)
+            return full.text, (full if full.start != ents[-1].start else None)
+    if head.lemma_.lower() in titles() and any(t.lower_ == "the" for t in span) and head.tag_ in ("NN", "NNP"):
+        ante = _antecedent(span[0], persons)
+        if ante is not None:
+            full = _full_name(ante, persons)
+            return full.text, full
+    return span.text, None
+
+
+# --- dependency patterns -----------------------------------------------------------------------
+
+def _subject(verb):
+    """The subject of a reporting verb, climbing through "and said" / "adding" / "saying"."""
+    tok = verb
+    for _ in range(3):
+        for child in tok.children:
+            if child.dep_ in SUBJECTS:
+                return child
+        for child in tok.children:
+            if child.dep_ == "agent":
+                for grand in child.children:
+                    if grand.dep_ == "pobj":
+                        return grand
+        if tok.dep_ in ("conj", "advcl", "xcomp", "ccomp") and tok.head is not tok and tok.dep_ != "ccomp":
+            tok = tok.head
+        else:
+            break
+    return None
+
+
+def _trim(doc, start: int, end: int, exclude=()) -> tuple[int, int] | None:
+    """Token range trimmed of edge punctuation, "that" and excluded tokens; as characters."""
+    while start < end and (doc[start].is_punct and doc[start].text not in "“\"" or doc[start].i in exclude
+                           or (doc[start].lower_ in ("that", "as") and doc[start].dep_ in ("mark", "prep"))
+                           or doc[start].is_space):
+        start += 1
+    while end > start and ((doc[end - 1].is_punct and doc[end - 1].text not in "”\"") or doc[end - 1].i in exclude
+                           or doc[end - 1].is_space or doc[end - 1].dep_ == "cc"):
+        end -= 1
+    if end - start < MIN_CONTENT_TOKENS:
+        return None
+    return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
+
+
+def _content_of(verb, cls):
+    """The content token range of a reporting verb, or None."""
+    doc = verb.doc
+    comps = [c for c in verb.children if c.dep_ == "ccomp"]
+    if comps:
+        start = min(c.left_edge.i for c in comps)
+        end = max(c.right_edge.i for c in comps) + 1
+        return start, end
+    if verb.dep_ in ("parataxis", "advcl", "conj") and verb.head.i < verb.i and cls != "belief" \
+            and verb.left_edge.i > verb.head.left_edge.i and verb.lemma_ in ("say", "tell", "add", "write", "claim"):
+        # "The plan will fail, he said": the content is the head clause before the reporting clause
+        head = verb.head
+        return head.left_edge.i, verb.left_edge.i
+    xcomps = [c for c in verb.children if c.dep_ in ("xcomp", "oprd")]
+    if xcomps and cls in ("belief", "speech"):
+        c = xcomps[0]
+        return c.left_edge.i, c.right_edge.i + 1
+    rights = [c for c in verb.rights if c.dep_ in ("dobj", "prep", "dative", "attr", "acomp", "advcl")
+              and not (c.dep_ == "prep" and _statement_prep(c))]
+    if rights and cls != "belief":
+        return rights[0].left_edge.i, max(c.right_edge.i for c in rights) + 1
+    return None
+
+
+def _statement_prep(prep) -> bool:
+    """"in a statement", "in an interview": the prepositional phrase names the channel."""
+    return prep.lower_ in ("in", "on", "during", "via", "through") and any(
+        g.dep_ == "pobj" and g.lemma_.lower() in statement_nouns() for g in prep.children)
+
+
+def _verb_candidates(doc) -> list[Candidate]:
+    verbs = reporting_verbs()
+    out = []
+    for tok in doc:
+        cls = verbs.get(tok.lemma_.lower())
+        if cls is None or tok.pos_ not in ("VERB", "AUX"):
+            continue
+        if tok.pos_ == "AUX" and tok.lemma_.lower() != "say":
+            continue
+        rng = _content_of(tok, cls)
+        if rng is None:
+            continue
+        subj = _subject(tok)
+        speaker = _speaker_span(subj) if subj is not None else None
+        exclude = set(range(speaker.start, speaker.end)) if speaker is not None else set()
+        exclude.add(tok.i)
+        chars = _trim(doc, rng[0], rng[1], exclude)
+        if chars is None:
+            continue
+        label = "indirect"
+        if cls == "statement" or any(_statement_prep(c) for c in tok.children if c.dep_ == "prep"):
+            label = "statement"
+        out.append(Candidate(chars[0], chars[1], label, cue=tok, speaker=speaker))
+    return out
+
+
+def _according_to(doc) -> list[Candidate]:
+    out = []
+    for tok in doc:
+        if tok.lower_ != "according":
+            continue
+        to = next((c for c in tok.children if c.lower_ == "to"), None)
+        if to is None and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
+            to = doc[tok.i + 1]
+        if to is None:
+            continue
+        pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+        if pobj is None:
+            continue
+        speaker = _speaker_span(pobj)
+        sent = tok.sent
+        phrase = (min(tok.i, to.i), max(pobj.right_edge.i, to.i) + 1)
+        # the content is the sentence without the "according to X" phrase
+        if phrase[0] - sent.start >= sent.end - phrase[1]:
+            rng = (sent.start, phrase[0])
+        else:
+            rng = (phrase[1], sent.end)
+        chars = _trim(doc, rng[0], rng[1])
+        if chars is None:
+            continue
+        out.append(Candidate(chars[0], chars[1], "according-to", cue=tok, speaker=speaker,
+                             extra={"cue_span": (tok.idx, to.idx + len(to))}))
+    return out
+
+
+# --- putting it together -----------------------------------------------------------------------
+
+def _overlap(a0, a1, b0, b1) -> int:
+    return max(0, min(a1, b1) - max(a0, b0))
+
+
+def _quote_candidates(doc, quotes, verb_cands) -> list[Candidate]:
+    """Attach each quote-mark span to a reporting verb, or to the quote before it."""
+    verbs = reporting_verbs()
+    out: list[Candidate] = []
+    previous: Candidate | None = None
+    for q in quotes:
+        short = _words(doc.text[q.start:q.end]) < MIN_QUOTE_WORDS
+        # a verb candidate whose content contains this quote (or most of it) takes it over
+        owner = None
+        for c in verb_cands:
+            if _overlap(c.start, c.end, q.start, q.end) >= 0.5 * (q.end - q.start):
+                owner = c
+                break
+        if owner is not None:
+            if _overlap(c.start, c.end, q.start, q.end) >= 0.5 * (owner.end - owner.start):
+                owner.label = "direct" if owner.label == "indirect" else owner.label
+                owner.quote = q
+            previous = owner
+            continue
+        if short:
+            continue
+        span = doc.char_span(q.start, q.end, alignment_mode="expand")
+        cand = Candidate(q.start, q.end, "direct", quote=q)
+        cue = None
+        if span is not None:
+            sents = {t.sent.start: t.sent for t in (span[0], span[-1])}
+            inside = set(range(span.start, span.end))
+            found = [t for s in sents.values() for t in s
+                     if t.i not in inside and t.lemma_.lower() in verbs and t.pos_ in ("VERB", "AUX")]
+            if not found and not q.continues:
+                first = span[0].sent
+                prev_tok = doc[first.start - 1] if first.start > 0 else None
+                # 'Mr Rubio said: "..."' with the colon sentence split off
+                if prev_tok is not None and (prev_tok.text == ":" or doc.text[q.open_mark - 2:q.open_mark].strip() == ":"):
+                    found = [t for t in prev_tok.sent if t.lemma_.lower() in verbs and t.pos_ in ("VERB", "AUX")]
+            if found:
+                cue = min(found, key=lambda t: min(abs(t.idx - q.open_mark), abs(t.idx - q.end)))
+        if cue is not None:
+            subj = _subject(cue)
+            cand.cue = cue
+            cand.speaker = _speaker_span(subj) if subj is not None else None
+        elif previous is not None and (q.continues or _follows(doc.text, previous, q)):
+            cand.cue, cand.speaker = previous.cue, previous.speaker
+            cand.extra["inherited"] = True
+        out.append(cand)
+        previous = cand
+    return out
+
+
+def _follows(text: str, previous: Candidate, q: QuoteSpan) -> bool:
+    """True when the quote opens the paragraph right after the previous attributed quote."""
+    between = text[previous.end:q.open_mark]
+    return previous.quote is not None and between.count("\n") >= 1 and \
+        text[q.open_mark - 1:q.open_mark] in ("\n", "") and _words(between) <= 6
+
+
+def extract_quotes(doc) -> list[Annotation]:
+    """Quotes and attributed statements in a parsed ``Doc``, in text order."""
+    quotes = quote_spans(doc.text)
+    verb_cands = _verb_candidates(doc)
+    cands = _according_to(doc) + verb_cands
+    cands += _quote_candidates(doc, quotes, verb_cands)
+    cands = _dedupe(cands)
+    persons = _person_mentions(doc)
+    out = []
+    for c in cands:
+        speaker_text, ante = (None, None)
+        if c.speaker is not None:
+            speaker_text, ante = _resolve(c.speaker, persons)
+        cue_span = c.extra.get("cue_span")
+        if cue_span is None and c.cue is not None:
+            cue_span = (c.cue.idx, c.cue.idx + len(c.cue))
+        value = {
+            "speaker": speaker_text,
+            "speaker_span": [c.speaker.start_char, c.speaker.end_char] if c.speaker is not None else None,
+            "speaker_antecedent_span": [ante.start_char, ante.end_char] if ante is not None else None,
+            "cue": ("according to" if c.label == "according-to" else c.cue.lemma_.lower()) if c.cue is not None else None,
+            "cue_span": list(cue_span) if cue_span else None,
+            "direct": c.quote is not None,
+        }
+        out.append(Annotation(kind="quote", start=c.start, end=c.end, text=doc.text[c.start:c.end],
+                              label=c.label, value=value))
+    return out
+
+
+def _dedupe(cands: list[Candidate]) -> list[Candidate]:
+    """One candidate per content: a nested reporting verb ("he said officials
+    told him X") keeps both, an exact or near repeat keeps the first."""
+    cands = sorted(cands, key=lambda c: (c.start, -(c.end - c.start)))
+    kept: list[Candidate] = []
+    for c in cands:
+        dup = False
+        for k in kept:
+            ov = _overlap(c.start, c.end, k.start, k.end)
+            if ov >= 0.8 * (c.end - c.start) and ov >= 0.8 * (k.end - k.start):
+                dup = True
+                if k.speaker is None and c.speaker is not None:
+                    k.speaker, k.cue = c.speaker, c.cue
+                break
+        if not dup:
+            kept.append(c)
+    return kept
