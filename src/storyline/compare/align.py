@@ -1,0 +1,251 @@
+"""Alignment: which sentences, quotes and figures of different outlets say the same thing.
+
+Every function here works on prepared members (``units.Member``) and returns
+groups of references into them; ``report`` turns the groups into the
+documented JSON. Grouping is union-find over pair links, and each link rule
+is a small, separately tunable test (knobs in ``settings.toml``).
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from storyline.compare import figures as fig
+from storyline.compare import quotes as qt
+from storyline.compare.text import Span, content_words
+from storyline.compare.units import Member, Sentence, Weights
+
+
+class UnionFind:
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def groups(self, n: int) -> list[list[int]]:
+        out: dict[int, list[int]] = defaultdict(list)
+        for i in range(n):
+            out[self.find(i)].append(i)
+        return sorted(out.values(), key=lambda g: g[0])
+
+
+# ------------------------------------------------------------------------- quotes
+
+
+@dataclass(slots=True)
+class QuoteGroup:
+    units: list[qt.QuoteUnit]
+    speaker: str | None = None
+    speaker_key: str | None = None
+    speaker_conflict: bool = False
+    speakers: dict[str, str] = field(default_factory=dict)  # outlet -> speaker named
+
+
+def group_quotes(members: list[Member], weights: Weights, cfg: dict[str, Any]) -> list[QuoteGroup]:
+    """Group quote sentences across members: same speaker and similar words, or near-identical words."""
+    units: list[qt.QuoteUnit] = []
+    for m in members:
+        units.extend(qt.quote_units(m.index, m.text, m.quotes, cfg["min_quote_words"]))
+    n = len(units)
+    uf = UnionFind(n)
+    ratio = cfg["speaker_name_ratio"]
+    for i, a in enumerate(units):
+        # each quote sentence joins its best match in every other member, so a
+        # statement quoted in full does not chain its sentences together
+        best: dict[int, tuple[float, int]] = {}
+        wa = frozenset(a.words)
+        for j, b in enumerate(units):
+            if a.member == b.member:
+                continue
+            wb = frozenset(b.words)
+            if len(wa & wb) < 2:
+                continue
+            sim = _quote_similarity(wa, wb, weights)
+            same = qt.same_speaker(a.speaker_key, b.speaker_key, ratio)
+            if (same and sim >= cfg["same_speaker_threshold"]) or sim >= cfg["any_speaker_threshold"]:
+                if sim > best.get(b.member, (0.0, -1))[0]:
+                    best[b.member] = (sim, j)
+        for _, j in best.values():
+            uf.union(i, j)
+    groups = []
+    for idx in uf.groups(n):
+        g = QuoteGroup([units[i] for i in idx])
+        _name_speaker(g, members, ratio)
+        groups.append(g)
+    return groups
+
+
+def _quote_similarity(a: frozenset[str], b: frozenset[str], weights: Weights) -> float:
+    # A fragment quoted inside a sentence ("significantly more citizens") is
+    # judged by how much of it the other version contains.
+    if min(len(a), len(b)) <= 4:
+        return weights.overlap(a, b) * 0.9
+    return weights.cosine(a, b)
+
+
+def _name_speaker(g: QuoteGroup, members: list[Member], ratio: float) -> None:
+    """The group's speaker (most outlets agree), and whether outlets name different speakers."""
+    keys: list[str] = []
+    names: dict[str, str] = {}
+    for u in g.units:
+        if u.speaker_key:
+            canon = next((k for k in keys if qt.same_speaker(k, u.speaker_key, ratio)), u.speaker_key)
+            keys.append(canon)
+            if len(u.speaker or "") > len(names.get(canon, "")):
+                names[canon] = u.speaker or canon
+            g.speakers.setdefault(members[u.member].outlet, u.speaker or canon)
+    if not keys:
+        return
+    counts = defaultdict(set)
+    for u, k in zip([u for u in g.units if u.speaker_key], keys):
+        counts[k].add(members[u.member].outlet)
+    best = sorted(counts, key=lambda k: (-len(counts[k]), keys.index(k)))[0]
+    g.speaker_key, g.speaker = best, names[best]
+    g.speaker_conflict = len(counts) > 1 and len({o for s in counts.values() for o in s}) > 1 and any(
+        counts[k] - counts[best] for k in counts if k != best)
+
+
+# -------------------------------------------------------------------------- facts
+
+
+def align_facts(members: list[Member], weights: Weights, cfg: dict[str, Any],
+                links: list[tuple[Sentence, Sentence]]) -> list[list[Sentence]]:
+    """Group sentences into facts: each sentence links to its best match in every other outlet.
+
+    ``links`` are extra sentence pairs known to state one claim (a shared
+    quote, a figure about the same thing).
+    """
+    sents = [s for m in members for s in m.sentences if len(s.words) >= cfg["min_content_words"]]
+    pos = {(s.member, s.index): k for k, s in enumerate(sents)}
+    outlet = [members[s.member].outlet for s in sents]
+    uf = UnionFind(len(sents))
+    for i, a in enumerate(sents):
+        best: dict[str, tuple[float, int]] = {}
+        for j, b in enumerate(sents):
+            if outlet[i] == outlet[j]:
+                continue
+            sim = weights.cosine(a.words, b.words) + cfg["figure_bonus"] * _shares_counted(a, b)
+            if sim >= cfg["fact_threshold"] and sim > best.get(outlet[j], (0.0, -1))[0]:
+                best[outlet[j]] = (sim, j)
+        for _, j in best.values():
+            uf.union(i, j)
+    for a, b in links:
+        if (a.member, a.index) in pos and (b.member, b.index) in pos:
+            uf.union(pos[(a.member, a.index)], pos[(b.member, b.index)])
+    return [[sents[i] for i in g] for g in uf.groups(len(sents))]
+
+
+def _shares_counted(a: Sentence, b: Sentence) -> bool:
+    return any(f.counted and g.counted == f.counted for f in a.figures for g in b.figures)
+
+
+# ------------------------------------------------------------------------ figures
+
+
+@dataclass(slots=True)
+class FigureConflict:
+    counted: str | None
+    mentions: list[tuple[Sentence, fig.Figure]]  # every mention in the cluster
+    classes: list[list[int]]  # indexes into mentions, grouped by agreeing value
+
+
+def figure_conflicts(members: list[Member], weights: Weights, cfg: dict[str, Any]) -> tuple[
+        list[FigureConflict], list[tuple[Sentence, Sentence]]]:
+    """Figures of the same counted thing in similar sentences of different outlets that disagree.
+
+    Returns the conflicts and the sentence pairs found to talk about one
+    counted thing (agreeing or not), which the fact alignment uses as links.
+    A pair is not a conflict when either outlet also reports the other's
+    value for the same thing elsewhere ("six soldiers engaged, two captured"
+    is not six against two).
+    """
+    tol, overlap = cfg["approximate_tolerance"], cfg["context_overlap"]
+    mentions = [(s, f) for m in members for s in m.sentences for f in s.figures]
+    outlet = [members[s.member].outlet for s, _ in mentions]
+    uf = UnionFind(len(mentions))
+    links, conflict_pairs = [], set()
+    for i, (sa, fa) in enumerate(mentions):
+        for j in range(i + 1, len(mentions)):
+            sb, fb = mentions[j]
+            if outlet[i] == outlet[j] or not fig.same_counted(fa, fb, overlap):
+                continue
+            if weights.cosine(sa.words, sb.words) < cfg["claim_similarity"]:
+                continue
+            if fig.agree(fa, fb, tol):
+                uf.union(i, j)
+                links.append((sa, sb))
+                continue
+            if any(g.value == fb.value for g in sa.figures) or any(g.value == fa.value for g in sb.figures):
+                continue  # the sentence gives both numbers: two different quantities
+            if _reports(mentions, outlet, outlet[i], fb, tol, overlap) or _reports(
+                    mentions, outlet, outlet[j], fa, tol, overlap):
+                continue
+            uf.union(i, j)
+            links.append((sa, sb))
+            conflict_pairs.add((i, j))
+    out = []
+    for idx in uf.groups(len(mentions)):
+        if not any((i, j) in conflict_pairs for i in idx for j in idx):
+            continue
+        ms = [mentions[i] for i in idx]
+        classes: list[list[int]] = []
+        for k, (_, f) in enumerate(ms):
+            for c in classes:
+                if fig.agree(ms[c[0]][1], f, tol):
+                    c.append(k)
+                    break
+            else:
+                classes.append([k])
+        heads = [f.counted for _, f in ms if f.counted]
+        out.append(FigureConflict(max(set(heads), key=heads.count) if heads else None, ms, classes))
+    return out, links
+
+
+def _reports(mentions, outlet, who: str, other: fig.Figure, tol: float, overlap: float) -> bool:
+    return any(o == who and fig.same_counted(f, other, overlap) and fig.agree(f, other, tol)
+               for (_, f), o in zip(mentions, outlet))
+
+
+# ------------------------------------------------------------------ unique details
+
+_CLAUSE = re.compile(r"\s*(?:[,;:()\u2014\u2013]|\s-\s)\s*")
+
+
+def unique_parts(sentence: Sentence, partners: list[Sentence], others: list[Sentence], text: str,
+                 weights: Weights, cfg: dict[str, Any]) -> list[Span]:
+    """Clauses of an aligned sentence that add words none of its counterparts has."""
+    covered = set().union(*(p.words for p in partners)) if partners else set()
+    base = sentence.span.start
+    clauses, pos = [], 0
+    for piece in _CLAUSE.split(sentence.span.text):
+        start = sentence.span.text.find(piece, pos)
+        pos = start + len(piece)
+        ws = set(content_words(piece))
+        if ws:
+            clauses.append((start, piece, ws, ws - covered))
+    if len(clauses) < 2:
+        return []  # a one-clause sentence that aligns is a paraphrase, not a new detail
+    # the clause that carries the alignment is never a unique detail
+    main = max(clauses, key=lambda c: weights.weight(c[2] - c[3]))
+    out = []
+    for start, piece, ws, new in clauses:
+        if piece is main[1] and start == main[0]:
+            continue
+        if len(ws) < 3 or len(new) < cfg["min_new_words"] or weights.weight(new) < cfg["min_new_share"] * weights.weight(ws):
+            continue
+        # the detail may sit in another sentence of another outlet
+        if any(weights.overlap(new, o.words) >= 0.5 for o in others):
+            continue
+        out.append(Span(base + start, base + start + len(piece), text[base + start:base + start + len(piece)]))
+    return out

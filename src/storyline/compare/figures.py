@@ -1,0 +1,195 @@
+"""Figures: find them when the annotator has not, and decide when two disagree.
+
+A figure is a value, the thing it counts (its head word, e.g. "dead",
+"soldier", or a unit such as "square km") and a qualifier ("about", "more
+than"). "six" and "6" are the same value. Agreement rules (see
+docs/comparison.md):
+
+- exact figures agree only when equal: "58 square km" against "60" differs;
+- an approximate figure ("about 58", "some 60") agrees with another within
+  ``approximate_tolerance`` of relative difference;
+- a bound ("more than 50", "at least 50", "up to 60") agrees with any value on
+  its side of the bound.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from storyline.compare.text import NUMBER_WORDS, norm_word, words
+
+# Qualifiers before a figure, longest first. kind: approx | min | max.
+QUALIFIERS = [
+    ("more than", "min"), ("at least", "min"), ("over", "min"), ("upwards of", "min"), ("in excess of", "min"),
+    ("fewer than", "max"), ("less than", "max"), ("up to", "max"), ("at most", "max"), ("under", "max"),
+    ("nearly", "max"), ("almost", "max"), ("just under", "max"),
+    ("about", "approx"), ("around", "approx"), ("some", "approx"), ("roughly", "approx"),
+    ("approximately", "approx"), ("an estimated", "approx"), ("estimated", "approx"), ("close to", "approx"),
+]
+_APPROX_KINDS = {"approx", "max", "min"}
+# Words that end the counted phrase after a number.
+_STOP_AFTER = {
+    "of", "who", "whom", "which", "that", "were", "was", "are", "is", "have", "had", "has", "in", "on", "at",
+    "and", "or", "to", "from", "by", "with", "for", "as", "since", "after", "before", "during", "than", "but",
+}
+_UNITS = {
+    "km", "kilometres", "kilometers", "miles", "metres", "meters", "hectares", "acres", "tonnes", "tons",
+    "percent", "per", "square", "sq", "%", "dollars", "euros", "pounds", "kg", "years", "days", "hours",
+}
+_NUM = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(%|per ?cent))?")
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "bn": 1e9, "m": 1e6, "k": 1e3}
+_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "oct",
+           "nov", "dec"}
+
+
+@dataclass(slots=True)
+class Figure:
+    start: int
+    end: int
+    text: str
+    value: float
+    counted: str | None  # comparable head word (normalised), or None
+    unit: str | None
+    qualifier: str | None  # approx | min | max | None
+    context: frozenset[str]  # content words around the figure
+
+
+def _value_of(token: str) -> float | None:
+    t = token.lower().replace(",", "")
+    if t in NUMBER_WORDS:
+        return float(NUMBER_WORDS[t])
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def find_figures(text: str, window: int = 5) -> list[Figure]:
+    """Numbers (digits or words) in ``text`` with what they count.
+
+    Years ("in 2022"), dates ("April 12") and times are skipped: they are not
+    quantities an outlet can get wrong in the sense compared here.
+    """
+    toks = words(text)
+    out: list[Figure] = []
+    i = 0
+    while i < len(toks):
+        s, e, w = toks[i]
+        value = _value_of(w)
+        if value is None or w.lower() in ("one",) and not _counts_after(toks, i):
+            i += 1
+            continue
+        j = i + 1
+        # "1.3 million", "two thousand"
+        while j < len(toks) and toks[j][2].lower() in _SCALE and toks[j][0] - toks[j - 1][1] <= 1:
+            value *= _SCALE[toks[j][2].lower()]
+            e = toks[j][1]
+            j += 1
+        prev = toks[i - 1][2].lower() if i else ""
+        nxt = toks[j][2].lower() if j < len(toks) else ""
+        if (w.isdigit() and len(w) == 4 and 1900 <= value <= 2100) or prev in _MONTHS or nxt in _MONTHS \
+                or (j < len(toks) and text[e:toks[j][0]].strip() == ":"):
+            i = j
+            continue
+        if text[e:e + 1] == "%":
+            e += 1
+        qualifier, qstart = _qualifier(text, s)
+        counted, unit, cend = _counted(text, toks, j)
+        start = qstart if qualifier else s
+        ctx = _context(toks, i, j, window)
+        out.append(Figure(start, max(e, cend), text[start:max(e, cend)], value, counted, unit, qualifier, ctx))
+        i = j
+    return out
+
+
+def _counts_after(toks, i) -> bool:
+    return i + 1 < len(toks) and toks[i + 1][2].lower() not in _STOP_AFTER and toks[i + 1][2][:1].islower()
+
+
+def _qualifier(text: str, start: int) -> tuple[str | None, int]:
+    before = text[max(0, start - 20):start].lower()
+    for phrase, kind in QUALIFIERS:
+        if before.rstrip().endswith(phrase) and (len(before.rstrip()) == len(phrase)
+                                                  or not before.rstrip()[-len(phrase) - 1].isalpha()):
+            return kind, start - (len(before) - before.rstrip().rfind(phrase))
+    return None, start
+
+
+def _counted(text: str, toks, j: int) -> tuple[str | None, str | None, int]:
+    """The head of the counted phrase after a number: up to 3 words, stopping at a function word."""
+    unit_words, head, end = [], None, 0
+    for k in range(j, min(j + 3, len(toks))):
+        s, e, w = toks[k]
+        lw = w.lower()
+        if lw in _STOP_AFTER or (k > j and text[toks[k - 1][1]:s].strip()):
+            break
+        if lw in _UNITS:
+            unit_words.append(lw)
+        n = norm_word(w)
+        if n:
+            head, end = n, e
+        elif lw in _UNITS:
+            end = e
+    if text[toks[j - 1][1]:toks[j - 1][1] + 1] == "%" or (j < len(toks) and toks[j][2].lower() in ("percent",)):
+        unit_words = unit_words or ["percent"]
+        head = head or "percent"
+    unit = " ".join(unit_words) or None
+    return head, unit, end
+
+
+def _context(toks, i: int, j: int, window: int) -> frozenset[str]:
+    around = toks[max(0, i - window):i] + toks[j:j + window]
+    return frozenset(n for n in (norm_word(w) for _, _, w in around) if n)
+
+
+def from_annotation(ann: dict, text: str, window: int = 5) -> Figure | None:
+    """A Figure from an annotator's ``figure`` annotation (value, counted, qualifier)."""
+    v = ann.get("value") or {}
+    try:
+        value = float(v.get("value"))
+    except (TypeError, ValueError):
+        return None
+    counted = v.get("counted")
+    head = None
+    if counted:
+        normed = [n for n in (norm_word(w) for _, _, w in words(str(counted))) if n]
+        head = normed[-1] if normed else None
+    q = (v.get("qualifier") or "").lower().strip()
+    kind = dict(QUALIFIERS).get(q)
+    if kind is None and (v.get("approximate") or q):
+        kind = "approx"
+    toks = words(text)
+    i = next((k for k, t in enumerate(toks) if t[0] >= ann["start"]), len(toks))
+    j = next((k for k, t in enumerate(toks) if t[0] >= ann["end"]), len(toks))
+    ctx = _context(toks, i, j, window)
+    return Figure(ann["start"], ann["end"], ann.get("text") or text[ann["start"]:ann["end"]], value, head,
+                  v.get("unit"), kind, ctx)
+
+
+def agree(a: Figure, b: Figure, tolerance: float) -> bool:
+    """Whether two figures of the same counted thing state the same quantity."""
+    if a.value == b.value:
+        return True
+    for x, y in ((a, b), (b, a)):
+        if x.qualifier == "min" and y.value > x.value and y.qualifier != "max":
+            return True
+        if x.qualifier == "max" and y.value < x.value and y.qualifier != "min":
+            return True
+    if a.qualifier == "approx" or b.qualifier == "approx":
+        return abs(a.value - b.value) <= tolerance * max(abs(a.value), abs(b.value))
+    return False
+
+
+def same_counted(a: Figure, b: Figure, overlap: float) -> bool:
+    """Whether two figures count the same thing (head word, unit, or shared context)."""
+    if (a.unit or b.unit) and a.unit != b.unit and a.unit and b.unit:
+        return False
+    if a.counted and a.counted == b.counted:
+        return True
+    if a.unit and a.unit == b.unit:
+        return True
+    if not a.context or not b.context:
+        return False
+    shared = len(a.context & b.context) / min(len(a.context), len(b.context))
+    return shared >= overlap and (not a.counted or not b.counted or a.counted in b.context or b.counted in a.context)

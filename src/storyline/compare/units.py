@@ -1,0 +1,126 @@
+"""Members prepared for comparison: sentences with their words, figures and quotes.
+
+Annotations from ``storyline.annotate`` are used when a member has them
+(figures, quotes, entity keys, places); a member without them falls back to
+the small finders in ``figures`` and ``quotes``, so the comparison still runs
+on bare text.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from storyline.compare import figures as fig
+from storyline.compare import quotes as qt
+from storyline.compare.text import Span, content_words, sentences
+
+
+@dataclass(slots=True)
+class Sentence:
+    member: int  # index into the story's members
+    index: int  # position in the member
+    span: Span
+    words: frozenset[str]
+    figures: list[fig.Figure] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Member:
+    index: int
+    article_id: int
+    outlet: str
+    published: str | None
+    title: str
+    text: str
+    url: str | None
+    order: int  # rank by publication time
+    sentences: list[Sentence] = field(default_factory=list)
+    quotes: list[qt.Quote] = field(default_factory=list)
+    annotated: dict[str, int] = field(default_factory=dict)  # kind -> count given by the annotator
+
+
+def prepare(raw: list[dict[str, Any]], settings: dict[str, Any]) -> list[Member]:
+    """Turn story members (dicts) into Members with sentences, figures and quotes."""
+    window = settings["figures"]["context_window"]
+    ranked = sorted(range(len(raw)), key=lambda i: (_time_key(raw[i].get("published")), raw[i].get("article_id", i)))
+    order = {i: r for r, i in enumerate(ranked)}
+    members = []
+    for i, d in enumerate(raw):
+        text = d.get("text") or ""
+        anns = d.get("annotations") or []
+        kinds = Counter(a.get("kind") for a in anns)
+        m = Member(i, int(d.get("article_id", i)), d.get("outlet") or "unknown", d.get("published"),
+                   d.get("title") or "", text, d.get("url"), order[i], annotated=dict(kinds))
+        if kinds.get("figure"):
+            figs = [f for f in (fig.from_annotation(a, text, window) for a in anns if a.get("kind") == "figure") if f]
+        else:
+            figs = fig.find_figures(text, window)
+        if kinds.get("quote"):
+            m.quotes = [_quote_from_annotation(a, text) for a in anns if a.get("kind") == "quote"]
+        else:
+            m.quotes = qt.find_quotes(text)
+        extra = _entity_tokens(anns)
+        for k, s in enumerate(sentences(text)):
+            ws = set(content_words(s.text))
+            for (a_start, a_end), tok in extra:
+                if s.start <= a_start < s.end:
+                    ws.add(tok)
+            sf = [f for f in figs if s.start <= f.start < s.end]
+            m.sentences.append(Sentence(i, k, s, frozenset(ws), sf))
+        members.append(m)
+    return members
+
+
+def _time_key(published: str | None) -> str:
+    return published or "9999"
+
+
+def _quote_from_annotation(a: dict[str, Any], text: str) -> qt.Quote:
+    v = a.get("value") or {}
+    speaker = v.get("speaker")
+    span = v.get("speaker_span")
+    return qt.Quote(a["start"], a["end"], a.get("text") or text[a["start"]:a["end"]], speaker,
+                    qt.name_key(speaker) or v.get("speaker_key"), tuple(span) if span else None)
+
+
+def _entity_tokens(anns: list[dict[str, Any]]) -> list[tuple[tuple[int, int], str]]:
+    """Entity keys and place names as extra comparable tokens ("ent:...")."""
+    out = []
+    for a in anns:
+        v = a.get("value") or {}
+        if a.get("kind") == "entity" and v.get("key"):
+            out.append(((a["start"], a["end"]), f"ent:{v['key']}"))
+        elif a.get("kind") == "place" and (v.get("geonameid") or v.get("name")):
+            out.append(((a["start"], a["end"]), f"place:{v.get('geonameid') or v.get('name')}"))
+    return out
+
+
+class Weights:
+    """Inverse document frequency of words over the sentences of one story."""
+
+    def __init__(self, members: list[Member]):
+        df: Counter[str] = Counter()
+        n = 0
+        for m in members:
+            for s in m.sentences:
+                df.update(s.words)
+                n += 1
+        self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        self.default = math.log(1 + max(n, 1))
+
+    def weight(self, ws) -> float:
+        return sum(self.idf.get(w, self.default) for w in ws)
+
+    def cosine(self, a: frozenset[str], b: frozenset[str]) -> float:
+        """Weighted overlap of two word sets, normalised by both sizes (0..1)."""
+        if not a or not b:
+            return 0.0
+        return self.weight(a & b) / math.sqrt(self.weight(a) * self.weight(b))
+
+    def overlap(self, a, b) -> float:
+        """Weighted share of the smaller set found in the other (0..1)."""
+        if not a or not b:
+            return 0.0
+        return self.weight(set(a) & set(b)) / min(self.weight(a), self.weight(b))
