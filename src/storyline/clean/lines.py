@@ -44,25 +44,33 @@ def normalise(text: str) -> str:
 
 
 def _is_wrapped(lines: list[str], settings: dict) -> bool:
-    """True when the body is hard-wrapped prose (paragraphs split over lines)."""
-    nonblank = [ln for ln in lines if ln.strip()]
-    if len(nonblank) < 4 or max(len(ln.rstrip()) for ln in nonblank) > settings.get("wrap_max_chars", 120):
+    """True when the body is hard-wrapped prose (paragraphs split over lines).
+
+    In wrapped text the lines that continue onto a next line are long (close
+    to the wrap width) and mostly stop mid-sentence; a block of a headline,
+    a time stamp and a paragraph has short inner lines and is not wrapped.
+    """
+    nonblank = [ln.rstrip() for ln in lines if ln.strip()]
+    if len(nonblank) < 4:
+        return False
+    width = max(len(ln) for ln in nonblank)
+    if width > settings.get("wrap_max_chars", 120):
         return False
     in_blocks = 0
-    inner = 0
-    open_inner = 0
+    inner: list[str] = []
     for i, ln in enumerate(lines):
         if not ln.strip():
             continue
         prev_full = i > 0 and lines[i - 1].strip()
         next_full = i + 1 < len(lines) and lines[i + 1].strip()
-        if prev_full or next_full:
-            in_blocks += 1
+        in_blocks += bool(prev_full or next_full)
         if next_full:
-            inner += 1
-            open_inner += bool(_OPEN_END.search(ln.rstrip()))
-    return (in_blocks >= settings.get("wrap_block_share", 0.5) * len(nonblank)
-            and inner > 0 and open_inner >= settings.get("wrap_open_share", 0.6) * inner)
+            inner.append(ln.rstrip())
+    if not inner or in_blocks < settings.get("wrap_block_share", 0.5) * len(nonblank):
+        return False
+    long_open = sum(1 for ln in inner if _OPEN_END.search(ln)
+                    and len(ln) >= settings.get("wrap_fill", 0.7) * width)
+    return long_open >= settings.get("wrap_open_share", 0.6) * len(inner)
 
 
 def split_units(body: str, settings: dict) -> list[Unit]:
