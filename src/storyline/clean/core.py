@@ -5,8 +5,10 @@ Order of the passes over the units (lines or paragraphs) of a body:
 1. the headline printed again as the first line is dropped;
 2. every line rule of rules.toml (first match wins; a rule may take the
    link line after a bare "Read more here:" with it);
-3. rules marked ``tail`` over the run of removable lines at the end;
-4. the bare repeat of a caption that was removed with its credit;
+3. rules marked ``tail`` over the run of removable lines at the end (and
+   a tag or link list under its heading there);
+4. the bare repeat of a caption that was removed with its credit, and a
+   bare caption right above its credit line;
 5. word-for-word repeats of a line printed earlier;
 6. live-blog detection and splitting over what is left.
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from storyline.clean.lines import Unit, html_fragment_to_text, normalise, split_units
+from storyline.clean.lines import SENTENCE_END, Unit, html_fragment_to_text, normalise, split_units
 from storyline.clean.liveblog import headline_like, split_liveblog
 from storyline.clean.markup import html_entries
 from storyline.clean.rules import Rule, RuleSet, load_rules
@@ -82,7 +84,28 @@ def _apply_rules(p: _Pass, rules: RuleSet, title: str) -> None:
                 p.remove(nxt, rule.reason, f"{rule.name}:link")
                 i = nxt
         i += 1
-    for i in range(len(units) - 1, -1, -1):  # site furniture at the end
+    _cut_tail(p, rules)
+
+
+def _cut_tail(p: _Pass, rules: RuleSet) -> None:
+    """Site furniture at the end: a tag or link list under its heading, then
+    every line from the end back to the last story line that a tail rule matches."""
+    units = p.units
+    list_words = rules.settings.get("tail_list_max_words", 10)
+    for i in range(len(units) - 1, -1, -1):
+        if i in p.cut:
+            continue
+        hit = _match(rules.rules, units[i], "tail")
+        if hit and hit[0].rest:
+            after = [j for j in range(i + 1, len(units)) if j not in p.cut]
+            if all(units[j].words <= list_words and not SENTENCE_END.search(units[j].text) for j in after):
+                p.remove(i, hit[0].reason, hit[0].name, hit[1], hit[0].extract)
+                for j in after:
+                    p.remove(j, hit[0].reason, f"{hit[0].name}:item")
+                break
+        if units[i].words > list_words or SENTENCE_END.search(units[i].text):
+            break  # a story line: no list heading below it
+    for i in range(len(units) - 1, -1, -1):
         if i in p.cut:
             continue
         hit = _match(rules.rules, units[i], "tail")
@@ -91,14 +114,20 @@ def _apply_rules(p: _Pass, rules: RuleSet, title: str) -> None:
         p.remove(i, hit[0].reason, hit[0].name, hit[1], hit[0].extract)
 
 
-def _drop_repeats(p: _Pass, settings: dict) -> None:
+def _drop_repeats(p: _Pass, settings: dict, lb) -> None:
+    """Bare captions (repeated, or right above their credit) and repeated lines."""
     seen: set[str] = set()
     min_words = settings.get("duplicate_min_words", 4)
+    credit_above = settings.get("caption_before_credit", True)
     for i, u in enumerate(p.units):
         if i in p.cut:
             continue
         key = _key(u.text)
-        if key in p.captions:
+        below = p.cut.get(i + 1)
+        if (credit_above and below is not None and below.reason == "credit" and u.words <= 40
+                and not SENTENCE_END.search(u.text) and not lb.prefix.fullmatch(u.text)):
+            p.remove(i, "caption", "caption-before-credit")
+        elif key in p.captions:
             p.remove(i, "caption", "caption-echo")
         elif key in seen and u.words >= min_words:
             p.remove(i, "duplicate-line", "duplicate-line")
@@ -127,7 +156,7 @@ def clean_text(text: str, title: str = "", *, html: str | None = None, fmt: str 
     body = text if fmt == "text" else html_fragment_to_text(text)
     p = _Pass(split_units(body, rules.settings))
     _apply_rules(p, rules, title)
-    _drop_repeats(p, rules.settings)
+    _drop_repeats(p, rules.settings, rules.liveblog)
     kept = [i for i in range(len(p.units)) if i not in p.cut]
     kept_units = [p.units[i] for i in kept]
     forced = html_entries(html, rules.liveblog.html_entry) if html else None

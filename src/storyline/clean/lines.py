@@ -15,6 +15,7 @@ _TAG = re.compile(r"<[^>]{0,2000}>")
 _BLOCK_TAG = re.compile(r"(?i)<\s*(?:br\s*/?|/\s*(?:p|div|li|h[1-6]|blockquote|figcaption|tr)\s*)>")
 _HTML_HINT = re.compile(r"(?i)<\s*(?:p|br|div|span|a|figure|h[1-6]|li)\b[^>]*>")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
+SENTENCE_END = re.compile(r"[.!?:;,…]['\"”’)\]]*$|[-–—]$")  # a line that ends like a sentence
 _OPEN_END = re.compile(r"[^.!?:;…\"”’')\]]$")
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from storyline.clean.lines import Unit, normalise
+from storyline.clean.lines import SENTENCE_END, Unit, normalise
 from storyline.clean.rules import LiveblogRules
 from storyline.records import Entry
 
-_SENTENCE_END = re.compile(r"[.!?:;,…]['\"”’)\]]*$|[-–—]$")
+_STATEMENT_END = re.compile(r"[.:;,…]['\"”’)\]]*$|[-–—]$")  # ends a headline may not have even in a live blog
 _OPENING = re.compile(r"^[\"“‘'(\[]")
 _CLOSING = re.compile(r"[\"”’']$")
 _HEAD_START = re.compile(r"^[\"“‘']?[A-Z0-9£$€]")
@@ -32,18 +32,25 @@ class Split:
     score: int = 0
 
 
-def headline_like(text: str, lb: LiveblogRules) -> bool:
-    """Short, capitalised, no sentence end and not a whole quotation."""
+def headline_like(text: str, lb: LiveblogRules, *, lenient: bool = False) -> bool:
+    """Short, capitalised, no sentence end and not a whole quotation.
+
+    ``lenient`` also lets a headline end in "?" or "!" ("What should you do
+    in the heat?"): used once a page is known to be a live blog, or when a
+    time stamp stands right before the line. Deciding whether a page is a
+    live blog uses the strict test, as an article's subheadings are often
+    questions.
+    """
     words = len(text.split())
     if not (lb.headline_min_words <= words <= lb.headline_max_words) or len(text) > lb.headline_max_chars:
         return False
-    if _SENTENCE_END.search(text) or not _HEAD_START.search(text):
+    if (_STATEMENT_END if lenient else SENTENCE_END).search(text) or not _HEAD_START.search(text):
         return False
     return not (_OPENING.search(text) and _CLOSING.search(text))
 
 
 def _pick_headlines(kept: list[Unit], times: dict[int, str], forced: dict[str, str | None],
-                    lb: LiveblogRules) -> list[int]:
+                    lb: LiveblogRules, lenient: bool) -> list[int]:
     heads: list[int] = []
     for k, unit in enumerate(kept):
         if k == len(kept) - 1 and unit.text not in forced:
@@ -51,7 +58,8 @@ def _pick_headlines(kept: list[Unit], times: dict[int, str], forced: dict[str, s
         if unit.text in forced:
             heads.append(k)
             continue
-        if forced or (heads and heads[-1] == k - 1) or not headline_like(unit.text, lb):
+        if (forced or (heads and heads[-1] == k - 1)
+                or not headline_like(unit.text, lb, lenient=lenient or k in times)):
             continue
         # the first line of a page is its standfirst unless it is plainly an entry
         if k == 0 and not (lb.prefix.fullmatch(unit.text) or k in times):
@@ -84,10 +92,11 @@ def split_liveblog(title: str, kept: list[Unit], times: dict[int, str], lb: Live
     forced = {k: v for k, v in forced.items() if any(u.text == k for u in kept)}
     if len(forced) < lb.min_entries:
         forced = {}
-    heads = _pick_headlines(kept, times, forced, lb)
+    heads = _pick_headlines(kept, times, forced, lb, lenient=False)
     score = _score(title, kept, heads, times, lb)
     if len(heads) < lb.min_entries or (not forced and score < lb.min_score):
         return Split(False, [], set(), score)
+    heads = _pick_headlines(kept, times, forced, lb, lenient=True)
     entries: list[Entry] = []
     lead = [u.text for u in kept[: heads[0]]]
     if lead:

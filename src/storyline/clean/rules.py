@@ -30,6 +30,7 @@ class Rule:
     where: str = "any"  # any | tail
     next: str | None = None  # "headline": also remove a headline-like next line
     extract: re.Pattern[str] | None = None
+    rest: bool = False  # tail only: the short lines after this one go too
 
 
 @dataclass(slots=True, frozen=True)
@@ -90,7 +91,7 @@ def parse_rules(data: dict[str, Any]) -> RuleSet:
             raise ValueError(f"rule {name}: {exc}") from exc
         rules.append(Rule(name=name, reason=raw["reason"], pattern=pattern,
                           max_words=int(raw.get("max_words", 40)), where=raw.get("where", "any"),
-                          next=raw.get("next"), extract=extract))
+                          next=raw.get("next"), extract=extract, rest=bool(raw.get("rest"))))
     lb = dict(data["liveblog"])
     for key in ("title_pattern", "prefix", "html_entry"):
         lb[key] = re.compile(_expand(lb[key], fragments))
