@@ -19,6 +19,7 @@ from storyline.records import Entry
 _STATEMENT_END = re.compile(r"[.:;,…]['\"”’)\]]*$|[-–—]$")  # ends a headline may not have even in a live blog
 _OPENING = re.compile(r"^[\"“‘'(\[]")
 _CLOSING = re.compile(r"[\"”’']$")
+_QUOTED_SENTENCE = re.compile(r"[.!?,…]['\"”’]$")
 _HEAD_START = re.compile(r"^[\"“‘']?[A-Z0-9£$€]")
 
 
@@ -36,17 +37,21 @@ def headline_like(text: str, lb: LiveblogRules, *, lenient: bool = False) -> boo
     """Short, capitalised, no sentence end and not a whole quotation.
 
     ``lenient`` also lets a headline end in "?" or "!" ("What should you do
-    in the heat?"): used once a page is known to be a live blog, or when a
-    time stamp stands right before the line. Deciding whether a page is a
-    live blog uses the strict test, as an article's subheadings are often
-    questions.
+    in the heat?"), be one word ("Kick-off") or a quotation with no sentence
+    end inside ("'We've been here since lunch'"): used once a page is known
+    to be a live blog, or when a time stamp stands right before the line.
+    Deciding whether a page is a live blog uses the strict test, as an
+    article's subheadings are often questions.
     """
     words = len(text.split())
-    if not (lb.headline_min_words <= words <= lb.headline_max_words) or len(text) > lb.headline_max_chars:
+    min_words = 1 if lenient else lb.headline_min_words
+    if not (min_words <= words <= lb.headline_max_words) or len(text) > lb.headline_max_chars:
         return False
     if (_STATEMENT_END if lenient else SENTENCE_END).search(text) or not _HEAD_START.search(text):
         return False
-    return not (_OPENING.search(text) and _CLOSING.search(text))
+    if _OPENING.search(text) and _CLOSING.search(text):  # a whole quotation
+        return lenient and not _QUOTED_SENTENCE.search(text)
+    return True
 
 
 def _pick_headlines(kept: list[Unit], times: dict[int, str], forced: dict[str, str | None],
@@ -58,9 +63,14 @@ def _pick_headlines(kept: list[Unit], times: dict[int, str], forced: dict[str, s
         if unit.text in forced:
             heads.append(k)
             continue
-        if (forced or (heads and heads[-1] == k - 1)
-                or not headline_like(unit.text, lb, lenient=lenient or k in times)):
+        if forced or not headline_like(unit.text, lb, lenient=lenient or k in times):
             continue
+        if heads and heads[-1] == k - 1:
+            # two headline-like lines in a row: the one with its own time stamp
+            # heads the entry (the other is a caption or a short line above it)
+            if k not in times or heads[-1] in times:
+                continue
+            heads.pop()
         # the first line of a page is its standfirst unless it is plainly an entry
         if k == 0 and not (lb.prefix.fullmatch(unit.text) or k in times):
             continue
@@ -94,9 +104,11 @@ def split_liveblog(title: str, kept: list[Unit], times: dict[int, str], lb: Live
         forced = {}
     heads = _pick_headlines(kept, times, forced, lb, lenient=False)
     score = _score(title, kept, heads, times, lb)
-    if len(heads) < lb.min_entries or (not forced and score < lb.min_score):
+    if not heads or (not forced and score < lb.min_score):
         return Split(False, [], set(), score)
     heads = _pick_headlines(kept, times, forced, lb, lenient=True)
+    if len(heads) < lb.min_entries:
+        return Split(False, [], set(), score)
     entries: list[Entry] = []
     lead = [u.text for u in kept[: heads[0]]]
     if lead:
