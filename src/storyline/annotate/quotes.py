@@ -46,7 +46,7 @@ MIN_QUOTE_WORDS = 4
 # Content shorter than this many tokens is not an attribution ("he said so").
 MIN_CONTENT_TOKENS = 2
 SUBJECTS = ("nsubj", "nsubjpass", "csubj")
-PERSONAL_PRONOUNS = {"he", "she", "him", "her"}
+PERSONAL_PRONOUNS = {"he", "she", "him", "her", "his"}
 RELATIVE_PRONOUNS = {"who", "which", "that", "whom"}
 NAME_PREFIXES = {"mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "gen", "president", "prof"}
 SPEAKER_DEPS = {"compound", "amod", "det", "poss", "case", "nmod", "nummod", "quantmod", "punct", "prep", "pobj",
@@ -157,32 +157,35 @@ def _speaker_span(tok):
     """The mention a subject token stands for: its named entity, or the noun
     phrase up to the head (relative clauses and appositions left out)."""
     doc = tok.doc
+    left, right = tok.i, tok.i + 1
     if tok.ent_type_:
         for ent in doc.ents:
             if ent.start <= tok.i < ent.end:
-                left = ent.start
-                # "Kremlin spokesman Dmitry Peskov": titles in front of the name belong to it
-                while left > 0 and doc[left - 1].dep_ in ("compound", "amod", "poss", "det", "case") and \
-                        doc[left - 1].head.i >= left - 1 and doc[left - 1].head.i < ent.end:
-                    left -= 1
-                return doc[left:max(ent.end, tok.i + 1)]
-    left = tok.i
+                left, right = ent.start, ent.end
+                tok = ent.root
+                break
     for child in tok.lefts:
         if child.dep_ in ("compound", "amod", "det", "poss", "nummod", "nmod", "case", "quantmod"):
             left = min(left, child.left_edge.i)
-    right = tok.i + 1
     for child in tok.rights:
         if child.dep_ in ("compound", "case", "nummod") or (child.dep_ == "prep" and child.lower_ == "of"):
             right = max(right, child.right_edge.i + 1)
+    line_start, line_end = _line_of(doc.text, tok.idx)
+    while left < tok.i and doc[left].idx < line_start:
+        left += 1
+    while right > tok.i + 1 and doc[right - 1].idx >= line_end:
+        right -= 1
     return doc[left:right]
 
 
-def _person_mentions(doc):
-    return [e for e in doc.ents if e.label_ == "PERSON"]
+def _person_mentions(doc, quotes) -> list:
+    """PERSON entities outside quote marks (names inside a quote are not who speaks)."""
+    return [e for e in doc.ents if e.label_ == "PERSON"
+            and not any(q.start <= e.start_char < q.end for q in quotes)]
 
 
 def _name_key(span) -> str:
-    words = [w for w in re.findall(r"[\w'-]+", span.text.lower()) if w not in NAME_PREFIXES]
+    words = [w for w in re.findall(r"[\w'-]+", span.text.lower().replace("\u2019", "'")) if w not in NAME_PREFIXES]
     if words and words[-1].endswith("'s"):
         words[-1] = words[-1][:-2]
     return words[-1] if words else ""
@@ -198,34 +201,43 @@ def _full_name(span, persons) -> object:
     return best
 
 
-def _antecedent(tok, persons):
-    """The person a pronoun or title stands for: the nearest PERSON named before it."""
-    before = [p for p in persons if p.end <= tok.i]
-    return before[-1] if before else None
+def _before(pool, i):
+    """The last mention in ``pool`` (spans, or (mention, named) pairs) ending before token i."""
+    before = [p for p in pool if (p[0] if isinstance(p, tuple) else p).end <= i]
+    if not before:
+        return None
+    return before[-1][1] if isinstance(before[-1], tuple) else before[-1]
 
 
-def _resolve(span, persons):
-    """(speaker text, antecedent span or None) for a speaker mention."""
+def _resolve(span, persons, speakers):
+    """(speaker text, antecedent span or None) for a speaker mention.
+
+    ``persons`` are the PERSON mentions, ``speakers`` (mention, named person)
+    pairs of the speakers already resolved earlier in the text.
+    """
     head = span.root
     low = head.lower_
-    if low in PERSONAL_PRONOUNS and len(span) == 1:
-        ante = _antecedent(head, persons)
+    if len(span) == 1 and low in PERSONAL_PRONOUNS:
+        # the nearest person named before the pronoun, as speaker or as mention
+        ante = _before(sorted(persons + [m for m, _ in speakers], key=lambda x: x.start), head.i)
+        if ante is not None and not any(t.ent_type_ == "PERSON" for t in ante):
+            ante = dict((m.start, n) for m, n in speakers).get(ante.start, ante)
         if ante is None:
             return span.text, None
         full = _full_name(ante, persons)
         return full.text, full
-    if low in RELATIVE_PRONOUNS and len(span) == 1 and head.head.dep_ == "relcl":
-        noun = head.head.head
-        ante = _speaker_span(noun)
-        text, further = _resolve(ante, persons)
+    if len(span) == 1 and low in RELATIVE_PRONOUNS and head.head.dep_ == "relcl":
+        ante = _speaker_span(head.head.head)
+        text, further = _resolve(ante, persons, speakers)
         return text, further or ante
     if any(t.ent_type_ == "PERSON" for t in span):
         ents = [p for p in persons if p.start >= span.start and p.end <= span.end]
         if ents:
             full = _full_name(ents[-1], persons)
             return full.text, (full if full.start != ents[-1].start else None)
-    if head.lemma_.lower() in titles() and any(t.lower_ == "the" for t in span) and head.tag_ in ("NN", "NNP"):
-        ante = _antecedent(span[0], persons)
+    if head.lemma_.lower() in titles() and span[0].lower_ == "the" and head.tag_ in ("NN", "NNP"):
+        # "the Ukrainian president": the last person quoted before, else the last named
+        ante = _before(speakers, span.start) or _before(persons, span.start)
         if ante is not None:
             full = _full_name(ante, persons)
             return full.text, full
@@ -267,6 +279,20 @@ def _trim(doc, start: int, end: int, exclude=()) -> tuple[int, int] | None:
     return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
 
 
+def _clip_to_line(text: str, at: int, chars: tuple[int, int]) -> tuple[int, int] | None:
+    """Clip a content span to the paragraph (line) holding offset ``at``: spaCy's
+    sentences can run over a paragraph break, attributions never do."""
+    line_start = text.rfind("\n", 0, at) + 1
+    line_end = text.find("\n", at)
+    line_end = len(text) if line_end < 0 else line_end
+    start, end = max(chars[0], line_start), min(chars[1], line_end)
+    while start < end and text[start] in " \t,;:-\u2014":
+        start += 1
+    while end > start and text[end - 1] in " \t,;:-\u2014":
+        end -= 1
+    return (start, end) if _words(text[start:end]) >= MIN_CONTENT_TOKENS else None
+
+
 def _content_of(verb, cls):
     """The content token range of a reporting verb, or None."""
     doc = verb.doc
@@ -291,6 +317,17 @@ def _content_of(verb, cls):
     return None
 
 
+def _same_line_subject(verb):
+    """The noun right before a verb on its own line ("Ukrainian president X has alleged"), or None."""
+    line = _line_of(verb.doc.text, verb.idx)
+    i = verb.i - 1
+    while i >= 0 and verb.doc[i].idx >= line[0] and verb.doc[i].pos_ in ("AUX", "ADV", "PART"):
+        i -= 1
+    if i >= 0 and verb.doc[i].idx >= line[0] and verb.doc[i].pos_ in ("PROPN", "NOUN", "PRON"):
+        return verb.doc[i]
+    return None
+
+
 def _statement_prep(prep) -> bool:
     """"in a statement", "in an interview": the prepositional phrase names the channel."""
     return prep.lower_ in ("in", "on", "during", "via", "through") and any(
@@ -310,10 +347,17 @@ def _verb_candidates(doc) -> list[Candidate]:
         if rng is None:
             continue
         subj = _subject(tok)
+        if subj is not None and _line_of(doc.text, subj.idx) != _line_of(doc.text, tok.idx):
+            subj = _same_line_subject(tok)  # spaCy ran a headline into this sentence
         speaker = _speaker_span(subj) if subj is not None else None
+        if rng[0] <= tok.i < rng[1]:
+            # a broken parse put the cue inside its own content: keep the larger side of it
+            left_end = speaker.start if speaker is not None and rng[0] <= speaker.start < tok.i else tok.i
+            rng = (tok.i + 1, rng[1]) if rng[1] - tok.i > left_end - rng[0] else (rng[0], left_end)
         exclude = set(range(speaker.start, speaker.end)) if speaker is not None else set()
         exclude.add(tok.i)
         chars = _trim(doc, rng[0], rng[1], exclude)
+        chars = chars and _clip_to_line(doc.text, tok.idx, chars)
         if chars is None:
             continue
         label = "indirect"
@@ -345,6 +389,7 @@ def _according_to(doc) -> list[Candidate]:
         else:
             rng = (phrase[1], sent.end)
         chars = _trim(doc, rng[0], rng[1])
+        chars = chars and _clip_to_line(doc.text, tok.idx, chars)
         if chars is None:
             continue
         out.append(Candidate(chars[0], chars[1], "according-to", cue=tok, speaker=speaker,
@@ -365,17 +410,18 @@ def _quote_candidates(doc, quotes, verb_cands) -> list[Candidate]:
     previous: Candidate | None = None
     for q in quotes:
         short = _words(doc.text[q.start:q.end]) < MIN_QUOTE_WORDS
-        # a verb candidate whose content contains this quote (or most of it) takes it over
-        owner = None
-        for c in verb_cands:
-            if _overlap(c.start, c.end, q.start, q.end) >= 0.5 * (q.end - q.start):
-                owner = c
-                break
+        size = q.end - q.start
+        # 'X said: "..."': a verb outside the quote whose content lies mostly inside it takes the whole quote
+        owner = next((c for c in verb_cands if c.cue is not None and not q.open_mark <= c.cue.idx < q.end
+                      and c.quote is None and _overlap(c.start, c.end, q.start, q.end) >= 0.5 * (c.end - c.start)),
+                     None)
         if owner is not None:
-            if _overlap(c.start, c.end, q.start, q.end) >= 0.5 * (owner.end - owner.start):
-                owner.label = "direct" if owner.label == "indirect" else owner.label
-                owner.quote = q
+            owner.start, owner.end, owner.quote = q.start, q.end, q
+            owner.label = "direct" if owner.label == "indirect" else owner.label
             previous = owner
+            continue
+        # a partial quote inside indirect speech ('said the war must "return to where it came from"')
+        if any(_overlap(c.start, c.end, q.start, q.end) >= 0.5 * size for c in verb_cands):
             continue
         if short:
             continue
@@ -385,26 +431,43 @@ def _quote_candidates(doc, quotes, verb_cands) -> list[Candidate]:
         if span is not None:
             sents = {t.sent.start: t.sent for t in (span[0], span[-1])}
             inside = set(range(span.start, span.end))
+            line = _line_of(doc.text, q.open_mark)
             found = [t for s in sents.values() for t in s
-                     if t.i not in inside and t.lemma_.lower() in verbs and t.pos_ in ("VERB", "AUX")]
-            if not found and not q.continues:
-                first = span[0].sent
-                prev_tok = doc[first.start - 1] if first.start > 0 else None
-                # 'Mr Rubio said: "..."' with the colon sentence split off
-                if prev_tok is not None and (prev_tok.text == ":" or doc.text[q.open_mark - 2:q.open_mark].strip() == ":"):
-                    found = [t for t in prev_tok.sent if t.lemma_.lower() in verbs and t.pos_ in ("VERB", "AUX")]
+                     if t.i not in inside and t.lemma_.lower() in verbs and t.pos_ in ("VERB", "AUX")
+                     and line[0] <= t.idx < line[1]]
+            if not found and not q.continues and doc.text[:q.open_mark].rstrip().endswith(":"):
+                # 'Mr Rubio said: "..."', the colon ending this line or the one before
+                colon = len(doc.text[:q.open_mark].rstrip()) - 1
+                line = _line_of(doc.text, colon)
+                tokens = [t for t in doc if line[0] <= t.idx < line[1]]
+                found = [t for t in tokens if t.lemma_.lower() in verbs and t.pos_ in ("VERB", "AUX")]
+                if not found:
+                    # "Here are his comments in full:" - the owner of the words is the speaker
+                    owned = [t for t in tokens if t.lemma_.lower() in statement_nouns() | {"comment", "word", "remark"}
+                             and any(c.dep_ == "poss" for c in t.children)]
+                    if owned:
+                        cand.cue = owned[0]
+                        cand.speaker = _speaker_span(next(c for c in owned[0].children if c.dep_ == "poss"))
             if found:
                 cue = min(found, key=lambda t: min(abs(t.idx - q.open_mark), abs(t.idx - q.end)))
         if cue is not None:
             subj = _subject(cue)
             cand.cue = cue
             cand.speaker = _speaker_span(subj) if subj is not None else None
+        elif cand.speaker is not None:
+            pass
         elif previous is not None and (q.continues or _follows(doc.text, previous, q)):
             cand.cue, cand.speaker = previous.cue, previous.speaker
             cand.extra["inherited"] = True
         out.append(cand)
         previous = cand
     return out
+
+
+def _line_of(text: str, at: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return start, len(text) if end < 0 else end
 
 
 def _follows(text: str, previous: Candidate, q: QuoteSpan) -> bool:
@@ -421,12 +484,20 @@ def extract_quotes(doc) -> list[Annotation]:
     cands = _according_to(doc) + verb_cands
     cands += _quote_candidates(doc, quotes, verb_cands)
     cands = _dedupe(cands)
-    persons = _person_mentions(doc)
+    persons = _person_mentions(doc, quotes)
+    person_keys = {_name_key(p) for p in persons}
+    speakers: list = []
     out = []
     for c in cands:
         speaker_text, ante = (None, None)
         if c.speaker is not None:
-            speaker_text, ante = _resolve(c.speaker, persons)
+            speaker_text, ante = _resolve(c.speaker, persons, speakers)
+            named = ante if ante is not None else c.speaker
+            if any(t.ent_type_ == "PERSON" for t in named) or (named.root.pos_ == "PROPN" and _name_key(named) in person_keys):
+                # a person, even when NER called this mention of the name an ORG
+                speakers.append((c.speaker, named))
+                if ante is None and named.root.ent_type_ != "PERSON":
+                    persons = sorted(persons + [named], key=lambda x: x.start)
         cue_span = c.extra.get("cue_span")
         if cue_span is None and c.cue is not None:
             cue_span = (c.cue.idx, c.cue.idx + len(c.cue))
