@@ -158,50 +158,79 @@ def _fire_docs() -> list[Doc]:
     ]
 
 
+def _fact(fid: str, spans: list[dict[str, Any]]) -> dict[str, Any]:
+    outlets = list(dict.fromkeys(sp["outlet"] for sp in spans))
+    lead = spans[0]
+    return {"fact_id": fid, "summary": {"text": lead["text"], "outlet": lead["outlet"],
+                                        "article_id": lead["article_id"], "verbatim": True},
+            "outlets": outlets, "count": len(outlets), "spans": spans}
+
+
+def _report(docs: list[Doc], ids: list[int], **parts: Any) -> dict[str, Any]:
+    """A report in the shape of storyline.compare.report (schema version 1)."""
+    outlets = list(dict.fromkeys(d.outlet for d in docs))
+    consensus = parts.get("consensus", [])
+    return {
+        "schema_version": 1, "outlets": outlets,
+        "articles": [{"article_id": i, "outlet": d.outlet, "published": d.published, "title": d.title,
+                      "url": d.url} for i, d in zip(ids, docs)],
+        "copies": [],
+        "first_reported": {"outlet": docs[0].outlet, "article_id": ids[0], "published": docs[0].published,
+                           "title": docs[0].title},
+        "consensus": consensus,
+        "discrepancies": parts.get("discrepancies", []),
+        "quote_groups": parts.get("quote_groups", []),
+        "unique": parts.get("unique", [{"outlet": o, "spans": []} for o in outlets]),
+        "omissions": parts.get("omissions", {o: [] for o in outlets}),
+        "timeline": [{"time": d.published, "article_id": i, "outlet": d.outlet, "title": d.title,
+                      "new_facts": [f["fact_id"] for f in consensus if f["spans"][0]["article_id"] == i]}
+                     for i, d in zip(ids, docs)],
+        "coverage": {"outlets": outlets, "facts": [f["fact_id"] for f in consensus],
+                     "matrix": [[int(o in f["outlets"]) for f in consensus] for o in outlets]},
+    }
+
+
+def _version(sp: dict[str, Any], wording: str, speaker: str) -> dict[str, Any]:
+    return {"outlet": sp["outlet"], "article_id": sp["article_id"], "speaker": speaker, "span": sp,
+            "wording": wording}
+
+
 def _fire_report(ids: list[int], docs: list[Doc]) -> dict[str, Any]:
     g, k, m = ((ids[i], docs[i].outlet, docs[i].text) for i in range(3))
-    return {
-        "story_id": None,
-        "coverage": {d.outlet: {"articles": 1} for d in docs},
-        "first_reported": {"outlet": g[1], "article_id": g[0], "published": "2031-03-04",
-                           "span": span(*g, "A fire at a grain warehouse in Port Alder")},
-        "consensus": [
-            {"fact": "A warehouse caught fire in Port Alder", "outlets": [g[1], k[1], m[1]],
-             "spans": [span(*g, "A fire at a grain warehouse in Port Alder"),
-                       span(*k, "a warehouse caught fire in Port Alder"),
-                       span(*m, "A warehouse fire in Port Alder")]},
-            {"fact": "The fire was under control by the next morning", "outlets": [g[1], k[1]],
-             "spans": [span(*g, "the blaze was under control by dawn"),
-                       span(*k, "brought the fire under control by early Wednesday")]},
+    fig = [span(*g, "40"), span(*m, "40"), span(*k, "35")]
+    sent = [span(*g, "A fire at a grain warehouse in Port Alder forced 40 families from their homes on Tuesday night."),
+            span(*m, "A warehouse fire in Port Alder has forced 40 families to leave their homes."),
+            span(*k, "About 35 families were evacuated when a warehouse caught fire in Port Alder late on Tuesday.")]
+    quote_g = span(*g, "We will rebuild this quarter, street by street.")
+    quote_k = span(*k, "We will rebuild this district, street by street,")
+    return _report(
+        docs, ids,
+        consensus=[_fact("F1", sent),
+                   _fact("F2", [span(*g, "The Port Alder Fire Service said 12 engines attended and the blaze was "
+                                         "under control by dawn."),
+                                span(*k, "Firefighters from the Port Alder Fire Service brought the fire under "
+                                         "control by early Wednesday."),
+                                span(*m, "The Port Alder Fire Service sent 12 engines to the scene.")])],
+        discrepancies=[
+            {"id": "D1", "kind": "figure", "counted": "families", "facts": ["F1"],
+             "values": [{"value": 40.0, "text": "40", "outlets": [g[1], m[1]], "spans": fig[:2], "sentences": sent[:2]},
+                        {"value": 35.0, "text": "35", "outlets": [k[1]], "spans": fig[2:], "sentences": sent[2:]}],
+             "spans": fig},
+            {"id": "D2", "kind": "quote-part", "group_id": "Q1", "outlet": k[1],
+             "added": [span(*k, "district")], "dropped": [span(*g, "quarter")], "spans": [quote_k]},
         ],
-        "discrepancies": [
-            {"kind": "figure", "subject": "families evacuated",
-             "values": [{"value": "40 families", "outlets": [g[1], m[1]],
-                         "spans": [span(*g, "40 families"), span(*m, "40 families")]},
-                        {"value": "35 families", "outlets": [k[1]], "spans": [span(*k, "35 families")]}]},
-        ],
-        "quote_groups": [
-            {"speaker": "Ines Carrow",
-             "variants": [{"text": "We will rebuild this quarter, street by street.", "outlets": [g[1]],
-                           "spans": [span(*g, "We will rebuild this quarter, street by street.")]},
-                          {"text": "We will rebuild this district, street by street,", "outlets": [k[1]],
-                           "spans": [span(*k, "We will rebuild this district, street by street,")]}]},
-        ],
-        "unique": [
-            {"outlet": g[1], "text": "Residents were housed in the Kelverton sports hall",
-             "spans": [span(*g, "Residents were housed overnight in the Kelverton sports hall.")]},
-            {"outlet": k[1], "text": "An investigation into the cause has begun",
-             "spans": [span(*k, "An investigation into the cause has begun")]},
-            {"outlet": m[1], "text": "Insurance assessors expected on Thursday",
-             "spans": [span(*m, "Insurance assessors are expected in Kelverton on Thursday.")]},
-        ],
-        "omissions": [],
-        "timeline": [
-            {"date": "2031-03-04", "text": "Fire breaks out at the warehouse", "spans": [span(*g, "on Tuesday night")]},
-            {"date": "2031-03-05", "text": "Fire under control", "spans": [span(*k, "by early Wednesday")]},
-            {"date": "2031-03-06", "text": "Insurance assessors expected", "spans": [span(*m, "on Thursday")]},
-        ],
-    }
+        quote_groups=[{"group_id": "Q1", "speaker": "Ines Carrow", "speaker_key": "ines-carrow",
+                       "speaker_conflict": False, "speakers": ["Ines Carrow"], "outlets": [g[1], k[1]], "count": 2,
+                       "versions": [_version(quote_g, "reference", "Ines Carrow"),
+                                    _version(quote_k, "close", "Ines Carrow")]}],
+        unique=[{"outlet": g[1], "spans": [dict(span(*g, "Residents were housed overnight in the Kelverton sports hall."),
+                                                kind="sentence")]},
+                {"outlet": k[1], "spans": [dict(span(*k, "An investigation into the cause has begun, the fire service "
+                                                         "said."), kind="sentence")]},
+                {"outlet": m[1], "spans": [dict(span(*m, "Insurance assessors are expected in Kelverton on Thursday."),
+                                                kind="sentence")]}],
+        omissions={g[1]: [], k[1]: [], m[1]: []},
+    )
 
 
 def _xss_docs() -> list[Doc]:
@@ -218,19 +247,23 @@ def _xss_docs() -> list[Doc]:
 
 def _xss_report(ids: list[int], docs: list[Doc]) -> dict[str, Any]:
     e, g = (ids[0], docs[0].outlet, docs[0].text), (ids[1], docs[1].outlet, docs[1].text)
-    return {
-        "consensus": [{"fact": '<script>window.__xss=11</script>fire in Port Alder', "outlets": [e[1], g[1]],
-                       "spans": [span(*e, "fire in Port Alder"), span(*g, "fire")]}],
-        "discrepancies": [{"kind": "figure", "subject": '<img src=x onerror="window.__xss=12">',
-                           "values": [{"value": "<b>1</b>", "spans": [span(*e, "<script>window.__xss=3</script>")]},
-                                      {"value": "2", "spans": [span(*g, "Thursday")]}]}],
-        "quote_groups": [{"speaker": "<svg onload=window.__xss=13>",
-                          "variants": [{"text": "<svg onload=window.__xss=7>We will rebuild.",
-                                        "spans": [span(*e, "<svg onload=window.__xss=7>We will rebuild.")]}]}],
-        "unique": [{"outlet": e[1], "text": '<a href="javascript:window.__xss=14">x</a>',
-                    "spans": [span(*e, '<a href="javascript:window.__xss=6">Click for the full story</a>')]}],
-        "timeline": [{"date": "<i>2031</i>", "text": "<script>window.__xss=15</script>", "spans": []}],
-    }
+    hostile = span(*e, "<script>window.__xss=3</script>")
+    quote = span(*e, "<svg onload=window.__xss=7>We will rebuild.")
+    report = _report(
+        docs, ids,
+        consensus=[_fact("F1", [span(*e, "fire in Port Alder"), span(*g, "fire")])],
+        discrepancies=[{"id": "D1", "kind": "figure", "counted": '<img src=x onerror="window.__xss=12">',
+                        "facts": ["F1"],
+                        "values": [{"value": 1, "text": "<b>1</b>", "outlets": [e[1]], "spans": [hostile]},
+                                   {"value": 2, "text": "2", "outlets": [g[1]], "spans": [span(*g, "Thursday")]}],
+                        "spans": [hostile]}],
+        quote_groups=[{"group_id": "Q1", "speaker": "<svg onload=window.__xss=13>", "outlets": [e[1]], "count": 1,
+                       "versions": [_version(quote, "reference", "<svg onload=window.__xss=13>")]}],
+        unique=[{"outlet": e[1], "spans": [span(*e, '<a href="javascript:window.__xss=6">Click for the full story</a>')]}],
+    )
+    report["consensus"][0]["summary"]["text"] = "<script>window.__xss=11</script>fire in Port Alder"
+    report["timeline"][0]["title"] = "<script>window.__xss=15</script>"
+    return report
 
 
 def fill_sample(con: sqlite3.Connection) -> dict[str, Any]:
@@ -284,17 +317,16 @@ def _synthetic_report(ids: list[int], docs: list[Doc]) -> dict[str, Any]:
     trip = [(ids[i], d.outlet, d.text) for i, d in enumerate(docs)]
     by_fig: dict[str, list[tuple[int, str, str]]] = {}
     for t in trip:
-        fig = t[2].split(" as ", 1)[1].split(" ", 1)[0]
-        by_fig.setdefault(fig, []).append(t)
-    return {
-        "consensus": [{"fact": "Officials said talks would resume", "outlets": [t[1] for t in trip],
-                       "spans": [span(*t, "talks would resume") for t in trip]}],
-        "discrepancies": [{"kind": "figure", "subject": "people protesting",
-                           "values": [{"value": f"{fig} people", "outlets": [t[1] for t in ts],
-                                       "spans": [span(*t, f"{fig} people") for t in ts]} for fig, ts in by_fig.items()]}]
-        if len(by_fig) > 1 else [],
-        "quote_groups": [{"speaker": "Mara Quill", "variants": [{"text": "We are listening", "outlets": [t[1] for t in trip],
-                                                                  "spans": [span(*t, "We are listening") for t in trip]}]}],
-        "unique": [{"outlet": trip[0][1], "text": "the office", "spans": [span(*trip[0], "office")]}],
-        "timeline": [{"date": docs[0].published, "text": "Protest", "spans": [span(*trip[0], "deepened")]}],
-    }
+        by_fig.setdefault(t[2].split(" as ", 1)[1].split(" ", 1)[0], []).append(t)
+    quotes = [span(*t, "We are listening") for t in trip]
+    figures = [{"value": float(f), "text": f, "outlets": [t[1] for t in ts], "spans": [span(*t, f) for t in ts]}
+               for f, ts in by_fig.items()]
+    return _report(
+        docs, ids,
+        consensus=[_fact("F1", [span(*t, "talks would resume") for t in trip])],
+        discrepancies=[{"id": "D1", "kind": "figure", "counted": "people", "facts": [], "values": figures,
+                        "spans": [sp for v in figures for sp in v["spans"]]}] if len(figures) > 1 else [],
+        quote_groups=[{"group_id": "Q1", "speaker": "Mara Quill", "outlets": [t[1] for t in trip],
+                       "count": len(trip), "versions": [_version(q, "close", "Mara Quill") for q in quotes]}],
+        unique=[{"outlet": trip[0][1], "spans": [dict(span(*trip[0], "office"), kind="part")]}],
+    )

@@ -150,9 +150,13 @@ def _sentence_end(text: str, pos: int) -> int:
 
 
 # --------------------------------------------------------------- story page
+#
+# The report schema is docs/comparison.md (storyline.compare.report). Items
+# are read by shape, so an older or partial report still renders: a label
+# (summary.text, text, value...), outlets, and spans (``spans``, ``span``, or
+# any span found inside the item).
 
-LABEL_KEYS = ("fact", "claim", "statement", "summary", "label", "text", "subject", "what", "name", "detail", "value")
-VARIANT_KEYS = ("values", "variants", "versions", "readings", "figures", "wordings", "quotes", "members", "claims")
+LABEL_KEYS = ("fact", "claim", "statement", "summary", "label", "text", "subject", "what", "name", "title", "value")
 
 
 def _label(item: Any) -> str:
@@ -162,18 +166,31 @@ def _label(item: Any) -> str:
         return str(item)
     for k in LABEL_KEYS:
         v = item.get(k)
+        if isinstance(v, dict) and isinstance(v.get("text"), str):
+            v = v["text"]
         if isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip():
             return str(v)
     return ""
+
+
+def _own_spans(item: Any) -> list[dict[str, Any]]:
+    """The item's spans: its ``spans`` list, else its ``span``, else every span inside it."""
+    if isinstance(item, dict):
+        spans = item.get("spans")
+        if isinstance(spans, list) and any(isinstance(s, dict) and _is_span(s) for s in spans):
+            return [s for s in spans if isinstance(s, dict) and _is_span(s)]
+        if isinstance(item.get("span"), dict) and _is_span(item["span"]):
+            return [item["span"]]
+        if _is_span(item):
+            return [item]
+    return find_spans(item)
 
 
 def _outlets(item: Any, spans: list[dict[str, Any]], texts: Texts) -> list[str]:
     out: list[str] = []
     if isinstance(item, dict):
         raw = item.get("outlets") or ([item["outlet"]] if isinstance(item.get("outlet"), str) else [])
-        if isinstance(raw, dict):
-            raw = list(raw)
-        out = [o for o in raw if isinstance(o, str)]
+        out = [o for o in raw if isinstance(o, str)] if isinstance(raw, (list, dict)) else []
     for s in spans:
         o = s.get("outlet") or texts.outlet.get(s["article_id"])
         if isinstance(o, str) and o not in out:
@@ -182,92 +199,130 @@ def _outlets(item: Any, spans: list[dict[str, Any]], texts: Texts) -> list[str]:
 
 
 def _item(item: Any, texts: Texts, max_spans: int = 12) -> dict[str, Any]:
-    spans = find_spans(item)
+    spans = _own_spans(item)
     return {"label": _label(item), "outlets": _outlets(item, spans, texts),
-            "spans": [texts.span(s) for s in spans[:max_spans]], "more": max(0, len(spans) - max_spans),
-            "raw": item if isinstance(item, dict) else {}}
-
-
-def _variants(item: Any, texts: Texts) -> list[dict[str, Any]]:
-    """The competing versions inside a discrepancy or quote group."""
-    if isinstance(item, dict):
-        for k in VARIANT_KEYS:
-            v = item.get(k)
-            if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
-                return [_item(x, texts) for x in v]
-            if isinstance(v, dict) and v and all(isinstance(x, (dict, list)) for x in v.values()):
-                return [dict(_item(x, texts), label=_label(x) or str(key)) for key, x in v.items()]
-    # no explicit variants: one variant per outlet, from the spans
-    by_outlet: dict[str, list[dict[str, Any]]] = {}
-    for s in find_spans(item):
-        by_outlet.setdefault(s.get("outlet") or texts.outlet.get(s["article_id"], ""), []).append(s)
-    return [{"label": spans[0].get("text") or "", "outlets": [o], "spans": [texts.span(s) for s in spans],
-             "more": 0, "raw": {}} for o, spans in by_outlet.items()]
+            "spans": [texts.span(s) for s in spans[:max_spans]], "more": max(0, len(spans) - max_spans)}
 
 
 def _as_list(value: Any) -> list[Any]:
+    """A list of items from a list, or from {key: [items] | item} (key becomes the outlet)."""
     if isinstance(value, list):
         return value
+    out: list[Any] = []
     if isinstance(value, dict):
-        # {outlet: [items]} or {key: item}
-        out = []
         for k, v in value.items():
-            if isinstance(v, list):
-                out += [dict(x, outlet=x.get("outlet", k)) if isinstance(x, dict) else {"text": str(x), "outlet": k}
-                        for x in v]
-            elif isinstance(v, dict):
-                out.append(dict(v, outlet=v.get("outlet", k)) if "outlet" not in v else v)
-        return out
-    return []
+            for x in (v if isinstance(v, list) else [v]):
+                if isinstance(x, dict):
+                    out.append(x if "outlet" in x else dict(x, outlet=k))
+                elif x is not None:
+                    out.append({"text": str(x), "outlet": k})
+    return out
+
+
+def _discrepancy(x: Any, texts: Texts, facts: dict[str, str]) -> dict[str, Any]:
+    it = _item(x, texts)
+    d = x if isinstance(x, dict) else {}
+    kind = str(d.get("kind") or d.get("type") or "")
+    it["kind"] = kind
+    values = d.get("values") or d.get("variants") or d.get("versions")
+    if isinstance(values, list) and values:
+        it["variants"] = [_item(v, texts) for v in values if isinstance(v, dict)]
+    else:  # one variant per outlet, from the spans
+        by_outlet: dict[str, list[dict[str, Any]]] = {}
+        for s in _own_spans(x):
+            by_outlet.setdefault(s.get("outlet") or texts.outlet.get(s["article_id"], ""), []).append(s)
+        it["variants"] = [{"label": "", "outlets": [o], "spans": [texts.span(s) for s in ss], "more": 0}
+                          for o, ss in by_outlet.items()]
+    if kind == "figure":
+        counted = d.get("counted")
+        it["label"] = f"How many {counted}" if isinstance(counted, str) and counted else "Figures differ"
+        fact_labels = [facts[f] for f in d.get("facts") or [] if f in facts]
+        it["context"] = fact_labels[0] if fact_labels else ""
+    elif kind == "quote-speaker":
+        speakers = [s for s in d.get("speakers") or [] if isinstance(s, str)]
+        it["label"] = "Who said it: " + " / ".join(speakers) if speakers else "Who said it differs"
+    elif kind == "quote-part":
+        it["label"] = f"Quote worded differently by {d.get('outlet') or 'one outlet'}"
+        added = [_item(a, texts)["spans"] for a in d.get("added") or [] if isinstance(a, dict)]
+        dropped = [_item(a, texts)["spans"] for a in d.get("dropped") or [] if isinstance(a, dict)]
+        it["added"] = [s["hit"] for ss in added for s in ss]
+        it["dropped"] = [s["hit"] for ss in dropped for s in ss]
+    return it
 
 
 def story_view(data: dict[str, Any]) -> dict[str, Any]:
     """Template context for the story page."""
     members = data["members"]
     report = data.get("comparison") or {}
-    order: list[str] = []
+    order: list[str] = [o for o in report.get("outlets") or [] if isinstance(o, str)]
     for m in members:
         if m["outlet"] not in order:
             order.append(m["outlet"])
+    present = {m["outlet"] for m in members}
+    order = [o for o in order if o in present]
     colours = {o: i % N_COLOURS for i, o in enumerate(order)}
     texts = Texts(members, colours)
     columns = [{"outlet": o, "colour": colours[o], "articles": [m for m in members if m["outlet"] == o],
-                "unique": []} for o in order]
+                "unique": [], "omitted": []} for o in order]
     by_outlet = {c["outlet"]: c for c in columns}
 
-    consensus = [_item(x, texts) for x in _as_list(report.get("consensus"))]
-    discrepancies = []
-    for x in _as_list(report.get("discrepancies")):
+    consensus, facts = [], {}
+    for x in _as_list(report.get("consensus")):
         it = _item(x, texts)
-        it["variants"] = _variants(x, texts)
-        it["kind"] = x.get("kind") or x.get("type") or "" if isinstance(x, dict) else ""
-        discrepancies.append(it)
+        it["id"] = str(x.get("fact_id") or "") if isinstance(x, dict) else ""
+        facts[it["id"]] = it["label"]
+        consensus.append(it)
+    discrepancies = [_discrepancy(x, texts, facts) for x in _as_list(report.get("discrepancies"))]
     quotes = []
-    for x in _as_list(report.get("quote_groups") or report.get("quotes")):
+    for x in _as_list(report.get("quote_groups")):
         it = _item(x, texts)
-        it["speaker"] = (x.get("speaker") or x.get("speaker_name") or "") if isinstance(x, dict) else ""
-        it["variants"] = _variants(x, texts)
+        d = x if isinstance(x, dict) else {}
+        it["speaker"] = str(d.get("speaker") or "")
+        versions = d.get("versions") or d.get("variants") or d.get("wordings") or []
+        it["variants"] = []
+        for v in versions if isinstance(versions, list) else []:
+            vi = _item(v, texts, max_spans=4)
+            vi["wording"] = str(v.get("wording") or "") if isinstance(v, dict) else ""
+            if not vi["label"] or vi["label"] == vi.get("wording"):
+                vi["label"] = vi["spans"][0]["hit"] if vi["spans"] else ""
+            it["variants"].append(vi)
         quotes.append(it)
     for x in _as_list(report.get("unique")):
-        it = _item(x, texts, max_spans=3)
-        for o in it["outlets"][:1]:
-            if o in by_outlet:
-                by_outlet[o]["unique"].append(it)
+        outlet = x.get("outlet") if isinstance(x, dict) else None
+        label = _label({k: v for k, v in x.items() if k != "outlet"}) if isinstance(x, dict) else ""
+        spans = _own_spans(x)
+        if outlet not in by_outlet:
+            continue
+        if label or len(spans) <= 1:
+            by_outlet[outlet]["unique"].append(
+                {"label": label, "spans": [texts.span(s) for s in spans[:3]]})
+        else:  # one entry per verbatim passage only this outlet has
+            by_outlet[outlet]["unique"] += [{"label": "", "spans": [texts.span(s)]} for s in spans[:12]]
+    omissions = report.get("omissions")
+    if isinstance(omissions, dict):
+        for outlet, fids in omissions.items():
+            if outlet in by_outlet and isinstance(fids, list):
+                by_outlet[outlet]["omitted"] = [facts.get(str(f), str(f)) for f in fids][:8]
     timeline = []
     for x in _as_list(report.get("timeline")):
-        it = _item(x, texts, max_spans=4)
-        it["date"] = str(x.get("date") or x.get("when") or x.get("value") or "") if isinstance(x, dict) else ""
+        d = x if isinstance(x, dict) else {}
+        it = _item(x, texts, max_spans=2)
+        it["date"] = str(d.get("time") or d.get("date") or d.get("when") or "")
+        it["title"] = str(d.get("title") or "")
+        it["article_id"] = d.get("article_id") if isinstance(d.get("article_id"), int) else None
+        it["new_facts"] = [facts[f] for f in d.get("new_facts") or [] if f in facts]
+        it["outlet"] = str(d.get("outlet") or "")
         timeline.append(it)
-    omissions = [_item(x, texts, max_spans=2) for x in _as_list(report.get("omissions"))]
     first = report.get("first_reported")
-    first_reported = _item(first, texts, max_spans=1) if isinstance(first, dict) else None
     places = data.get("places") or []
     return {
         "story": data["story"], "members": members, "columns": columns, "colours": colours,
         "has_report": bool(report), "consensus": consensus, "discrepancies": discrepancies,
-        "quotes": quotes, "timeline": timeline, "omissions": omissions, "first_reported": first_reported,
+        "quotes": quotes, "timeline": timeline,
+        "first_reported": first if isinstance(first, dict) else None,
         "places": places, "map": story_map(places),
         "n_unique": sum(len(c["unique"]) for c in columns),
+        "n_omitted": sum(len(c["omitted"]) for c in columns),
     }
 
 
@@ -282,8 +337,8 @@ def story_map(places: list[dict[str, Any]], max_places: int = 40) -> dict[str, A
     xs = [p["lon"] for p in pts]
     ys = [-p["lat"] for p in pts]
     cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
-    w = max(24.0, (max(xs) - min(xs)) * 1.35 + 6)
-    h = max(12.0, (max(ys) - min(ys)) * 1.35 + 6)
+    w = max(40.0, (max(xs) - min(xs)) * 1.35 + 8)
+    h = max(20.0, (max(ys) - min(ys)) * 1.35 + 8)
     w, h = max(w, h * 2), max(h, w / 2)  # keep 2:1
     if w > 360:
         w, h = 360.0, 180.0
