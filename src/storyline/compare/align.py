@@ -130,6 +130,7 @@ def align_facts(members: list[Member], weights: Weights, cfg: dict[str, Any],
     pos = {(s.member, s.index): k for k, s in enumerate(sents)}
     outlet = [members[s.member].outlet for s in sents]
     uf = UnionFind(len(sents))
+    wanted: dict[int, list[tuple[int, float]]] = defaultdict(list)
     for i, a in enumerate(sents):
         best: dict[str, tuple[float, int]] = {}
         for j, b in enumerate(sents):
@@ -138,8 +139,14 @@ def align_facts(members: list[Member], weights: Weights, cfg: dict[str, Any],
             sim = weights.cosine(a.words, b.words) + cfg["figure_bonus"] * _shares_counted(a, b)
             if sim >= cfg["fact_threshold"] and sim > best.get(outlet[j], (0.0, -1))[0]:
                 best[outlet[j]] = (sim, j)
-        for _, j in best.values():
-            uf.union(i, j)
+        for sim, j in best.values():
+            wanted[i].append((j, sim))
+    for i, targets in wanted.items():
+        for j, sim in targets:
+            # mutual best matches, or a strong one: keeps a loosely related
+            # sentence from hanging on to a fact another sentence states better
+            if sim >= cfg["strong_threshold"] or any(k == i for k, _ in wanted.get(j, [])):
+                uf.union(i, j)
     for a, b in links:
         if (a.member, a.index) in pos and (b.member, b.index) in pos:
             uf.union(pos[(a.member, a.index)], pos[(b.member, b.index)])
@@ -178,14 +185,21 @@ def figure_conflicts(members: list[Member], weights: Weights, cfg: dict[str, Any
     for i, (sa, fa) in enumerate(mentions):
         for j in range(i + 1, len(mentions)):
             sb, fb = mentions[j]
-            if outlet[i] == outlet[j] or not fig.same_counted(fa, fb, overlap):
+            if outlet[i] == outlet[j]:
+                continue
+            if not fig.same_counted(fa, fb, overlap):
+                # the same uncommon number ("2,400 dockers" / "2,400 workers") in similar sentences
+                if fa.value == fb.value and fa.value > 10 and weights.cosine(sa.words, sb.words) >= cfg["claim_similarity"]:
+                    links.append((sa, sb))
                 continue
             if weights.cosine(sa.words, sb.words) < cfg["claim_similarity"]:
                 continue
-            if fig.agree(fa, fb, tol):
+            if fig.agree(fa, fb, tol, bounds=False):
                 uf.union(i, j)
                 links.append((sa, sb))
                 continue
+            if fig.agree(fa, fb, tol):
+                continue  # "up to three days" and "two days": no conflict, but no evidence of one claim
             if any(g.value == fb.value for g in sa.figures) or any(g.value == fa.value for g in sb.figures):
                 continue  # the sentence gives both numbers: two different quantities
             if _reports(mentions, outlet, outlet[i], fb, tol, overlap) or _reports(
@@ -213,13 +227,14 @@ def figure_conflicts(members: list[Member], weights: Weights, cfg: dict[str, Any
 
 
 def _reports(mentions, outlet, who: str, other: fig.Figure, tol: float, overlap: float) -> bool:
-    return any(o == who and fig.same_counted(f, other, overlap) and fig.agree(f, other, tol)
+    # plain agreement only (no bounds): "about 300 residents" must not count as "at least 15 people"
+    return any(o == who and fig.same_counted(f, other, overlap) and fig.agree(f, other, tol, bounds=False)
                for (_, f), o in zip(mentions, outlet))
 
 
 # ------------------------------------------------------------------ unique details
 
-_CLAUSE = re.compile(r"\s*(?:[,;:()\u2014\u2013]|\s-\s)\s*")
+_CLAUSE = re.compile(r"\s*(?:[,;:](?=[\s”\"’])|[()\u2014\u2013]|\s-\s)\s*")
 
 
 def unique_parts(sentence: Sentence, partners: list[Sentence], others: list[Sentence], text: str,
@@ -242,6 +257,8 @@ def unique_parts(sentence: Sentence, partners: list[Sentence], others: list[Sent
     for start, piece, ws, new in clauses:
         if piece is main[1] and start == main[0]:
             continue
+        if qt.has_cue(piece):
+            continue  # "she told supporters": attribution, not a detail
         if len(ws) < 3 or len(new) < cfg["min_new_words"] or weights.weight(new) < cfg["min_new_share"] * weights.weight(ws):
             continue
         # the detail may sit in another sentence of another outlet

@@ -167,11 +167,11 @@ def from_annotation(ann: dict, text: str, window: int = 5) -> Figure | None:
                   v.get("unit"), kind, ctx)
 
 
-def agree(a: Figure, b: Figure, tolerance: float) -> bool:
+def agree(a: Figure, b: Figure, tolerance: float, bounds: bool = True) -> bool:
     """Whether two figures of the same counted thing state the same quantity."""
     if a.value == b.value:
         return True
-    for x, y in ((a, b), (b, a)):
+    for x, y in ((a, b), (b, a)) if bounds else ():
         if x.qualifier == "min" and y.value > x.value and y.qualifier != "max":
             return True
         if x.qualifier == "max" and y.value < x.value and y.qualifier != "min":

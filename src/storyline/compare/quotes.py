@@ -34,6 +34,7 @@ _NOT_NAMES = {
     "here", "there", "taking", "speaking", "breaking", "meanwhile", "however", "today", "yesterday",
 }
 _PRONOUN = r"(?:he|she|they|it|the [a-z]+(?: [a-z]+)?|his [a-z]+|her [a-z]+)"
+_ROLE = r"(?:the\s+)?(?:(?!(?:by|to|a|an|of|in|on|at|from|for|with|and)\b)[a-z]+\s+){0,2}?"  # "said union leader X"
 _NAME = r"[A-Z][\w'’\-]*(?:\s+(?:de|van|von|da|del|al|bin|le|la)?\s*[A-Z][\w'’\-]*)*"
 
 
@@ -91,6 +92,11 @@ def strip_title(name: str) -> str:
     while len(toks) > 1 and toks[0].lower().rstrip(".") in TITLES:
         toks = toks[1:]
     return " ".join(toks)
+
+
+def has_cue(text: str) -> bool:
+    """Whether ``text`` contains a reporting verb ("said", "told", "according to")."""
+    return re.search(rf"\b(?:{_cue_pattern()})\b", text, re.IGNORECASE) is not None
 
 
 # ------------------------------------------------------------------ fallback finder
@@ -154,7 +160,7 @@ def _outside(par: str, spans: list[tuple[int, int]]) -> str:
 def _named_speakers(text: str) -> list[tuple[str, int]]:
     cues = _cue_pattern()
     out = []
-    for m in re.finditer(rf"({_NAME})(?:,[^,]{{1,80}},)?\s+(?:has |had |also )?(?:{cues})\b|(?:{cues})\s+({_NAME})", text):
+    for m in re.finditer(rf"({_NAME})(?:,[^,]{{1,80}},)?\s+(?:has |had |also )?(?:{cues})\b|(?:{cues})\s+{_ROLE}({_NAME})", text):
         name = m.group(1) or m.group(2)
         if _is_name(name):
             off = m.start(1) if m.group(1) else m.start(2)
@@ -196,29 +202,37 @@ def _quoted_spans(par: str) -> list[tuple[int, int]]:
     return out
 
 
-def _attribution(text: str, qs: int, qe: int) -> tuple[str, tuple[int, int]] | None:
-    """The speaker named in the sentence around a quote (outside the quote)."""
+def _attribution(text: str, qs: int, qs_end: int) -> tuple[str, tuple[int, int]] | None:
+    """The speaker named next to a reporting verb in the quote's sentence (outside the quote).
+
+    After the quote first ("...,” said X" / "...,” X, the mayor, said"), then
+    before it, nearest first ("X said:"). "Name said" is preferred over
+    "said Name", and a role between verb and name is skipped ("said union
+    leader Tomas Reyle", "Nordbahn spokesman Erik Svane said").
+    """
     cues = _cue_pattern()
     line_start = text.rfind("\n", 0, qs) + 1
-    line_end = text.find("\n", qe)
+    line_end = text.find("\n", qs_end)
     line_end = len(text) if line_end < 0 else line_end
-    before = text[line_start:qs - 1]
-    after = text[qe + 1:line_end]
-    # after the quote: ', Name said' / ', said Name' / ', he said'
-    m = re.match(rf"\s*[,.]?\s*[”\"’]?\s*(?:({_NAME})(?:,[^,]{{1,80}},)?\s+(?:has |had )?(?:{cues})\b|(?:{cues})\s+({_NAME}))", after)
-    if m:
-        name = m.group(1) or m.group(2)
-        off = qe + 1 + (m.start(1) if m.group(1) else m.start(2))
-        if _is_name(name):
-            return strip_title(name), (off, off + len(name))
-    # before the quote: 'Name said:' / 'Name, the mayor, told reporters'
-    best = None
-    for m in re.finditer(rf"({_NAME})(?:,[^,]{{1,80}},)?\s+(?:has |had |also )?(?:{cues})\b|(?:{cues})\s+({_NAME})", before):
-        name = m.group(1) or m.group(2)
-        if _is_name(name):
-            off = line_start + (m.start(1) if m.group(1) else m.start(2))
-            best = (strip_title(name), (off, off + len(name)))
-    return best
+    after_end = min(line_end, qs_end + 160)
+    stop = re.search(r"[.!?]\s", text[qs_end + 1:after_end])
+    if stop:
+        after_end = qs_end + 1 + stop.start() + 1
+    if text[qs:qs_end].rstrip().endswith((".", "!", "?")):
+        after_end = qs_end  # the quote closed its sentence: what follows is another sentence
+    pattern = re.compile(rf"({_NAME})(?:,[^,]{{1,80}},)?\s+(?:has |had |also )?(?:{cues})\b|(?:{cues})\s+{_ROLE}({_NAME})")
+    for lo, hi, last in ((qs_end + 1, after_end, False), (line_start, max(line_start, qs - 1), True)):
+        found = [m for m in pattern.finditer(text, lo, hi) if _is_name(m.group(1) or m.group(2))]
+        if not found:
+            continue
+        subject = [m for m in found if m.group(1)]
+        pick = (subject or found)[-1 if last else 0]
+        g = 1 if pick.group(1) else 2
+        name = pick.group(g)
+        stripped = strip_title(name)
+        off = pick.start(g) + len(name) - len(stripped)
+        return stripped, (off, off + len(stripped))
+    return None
 
 
 def _is_name(name: str) -> bool:

@@ -58,7 +58,8 @@ def prepare(raw: list[dict[str, Any]], settings: dict[str, Any]) -> list[Member]
         else:
             figs = fig.find_figures(text, window)
         if kinds.get("quote"):
-            m.quotes = [_quote_from_annotation(a, text) for a in anns if a.get("kind") == "quote"]
+            m.quotes = _direct_quotes([_quote_from_annotation(a, text) for a in anns if a.get("kind") == "quote"
+                                       and _is_direct(a, text)])
         else:
             m.quotes = qt.find_quotes(text)
         extra = _entity_tokens(anns)
@@ -83,6 +84,26 @@ def _quote_from_annotation(a: dict[str, Any], text: str) -> qt.Quote:
     span = v.get("speaker_span")
     return qt.Quote(a["start"], a["end"], a.get("text") or text[a["start"]:a["end"]], speaker,
                     qt.name_key(speaker) or v.get("speaker_key"), tuple(span) if span else None)
+
+
+_MARKS = "“”\"‘’«»'"
+
+
+def _is_direct(a: dict[str, Any], text: str) -> bool:
+    """Quote groups hold words in quote marks only: reported speech is a claim, not a quote."""
+    if (a.get("value") or {}).get("direct"):
+        return True
+    s, e = a["start"], a["end"]
+    return any(ch in _MARKS for ch in text[max(0, s - 2):s + 1] + text[max(s, e - 1):e + 2])
+
+
+def _direct_quotes(quotes: list[qt.Quote]) -> list[qt.Quote]:
+    """Overlapping quote spans reduced to the longest one."""
+    out: list[qt.Quote] = []
+    for q in sorted(quotes, key=lambda q: (-(q.end - q.start), q.start)):
+        if not any(q.start < o.end and o.start < q.end for o in out):
+            out.append(q)
+    return sorted(out, key=lambda q: q.start)
 
 
 def _entity_tokens(anns: list[dict[str, Any]]) -> list[tuple[tuple[int, int], str]]:
