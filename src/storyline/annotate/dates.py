@@ -116,7 +116,7 @@ def _clean(text: str) -> str:
     t = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("\u2013", "-").replace("\u2014", "-")
     t = re.sub(r"(?<=[a-z])\.", "", t)  # "sept." -> "sept", "a.m." -> "am"
     t = re.sub(r"'s\b", "", t)  # "Tuesday's"
-    t = re.sub(r"[\"()\[\],;:!?]+$|^[\"()\[\],;:!?]+", "", t.strip())
+    t = re.sub(r"[\"()\[\],;:!?|]+$|^[\"()\[\],;:!?|]+", "", t.strip()).strip()
     t = re.sub(r"\s*,\s*", ", ", t)
     return _spelled_years(re.sub(r"\s+", " ", t).strip())
 
@@ -182,7 +182,8 @@ def normalize_date(text: str, published: str | None, *, future: bool = False) ->
     if not t:
         return None
     out = _rules(t, anchor, future)
-    if out is None:
+    if out is None and not re.fullmatch(r"[\d\s.,]+", t) and (anchor is not None or re.search(r"\b\d{4}\b", t)):
+        # (without a publication date dateparser would count from today: only absolute dates then)
         out = _dateparser(text, anchor)
     if out is not None and anchor is None and not re.fullmatch(r"\d{3,4}(-\d\d){0,2}", out["value"]):
         out["guess"] = True
@@ -229,6 +230,20 @@ def _r_dayword(m, a, future):
 
 def _r_thispart(m, a, future):
     return _day(a, False) if a else None
+
+
+def _r_clock(m, a, future):
+    """'13:36', '9.30 pm': a time on the publication day (the day is a guess)."""
+    if a is None or not (m.group("m") or m.group("ap")):
+        return None
+    h, mi = int(m.group("h")), int(m.group("m") or 0)
+    if m.group("ap") == "pm" and h < 12:
+        h += 12
+    elif m.group("ap") == "am" and h == 12:
+        h = 0
+    if h > 23 or mi > 59:
+        return None
+    return _result(f"{a.isoformat()}T{h:02d}:{mi:02d}", "time", True)
 
 
 def _r_iso(m, a, future):
@@ -503,6 +518,7 @@ def _compile() -> list[tuple[re.Pattern, Any]]:
         (r"(?:the day (?P<before>before|after) )?(?P<w>today|tonight|yesterday|tomorrow)" + PART, _r_dayword),
         (r"this (?:morning|afternoon|evening)|(?:earlier|later) today", _r_thispart),
         (r"(\d{4})-(\d\d)(?:-(\d\d))?", _r_iso),
+        (r"(?:at )?(?P<h>\d{1,2})(?:[:.](?P<m>\d\d))? ?(?P<ap>am|pm)?(?: (?:local time|gmt|utc|bst|cet|et|est|edt|pt))?", _r_clock),
         (r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?", _r_numeric),
         (rf"(?:(?:{WD}),? )?(?:(?P<rel>last|this|next|coming|past) )?(?P<mon>{MON}) (?P<day>\d{{1,2}})(?:st|nd|rd|th)?"
          rf"(?:,? {YEAR}|,? {YREL})?" + PART, _r_month_day),
@@ -609,6 +625,7 @@ def extract_dates(doc, published: str | None) -> list[Annotation]:
         if ent.label_ in ENTITY_LABELS:
             spans.append((ent.start_char, ent.end_char, ent.sent if doc.has_annotation("SENT_START") else None))
     for s, e in _extra_spans(doc.text):
+        spans = [x for x in spans if not (s <= x[0] and x[1] <= e)]  # "weeks" inside "in weeks"
         if not any(s < e2 and s2 < e for s2, e2, _ in spans):
             span = doc.char_span(s, e, alignment_mode="expand")
             spans.append((s, e, span.sent if span is not None and doc.has_annotation("SENT_START") else None))
