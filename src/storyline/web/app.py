@@ -27,6 +27,7 @@ from typing import Annotated, Any
 from fastapi import Body, Depends, FastAPI, Header, HTTPException, Path as PathParam, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from storyline import __version__, store
@@ -95,6 +96,26 @@ class Store:
                 yield con
             finally:
                 con.close()
+
+
+class PostedArticle(BaseModel):
+    """One article posted to /api/ingest (the JSONL ingest format; ``outlet`` may stand for ``source``)."""
+
+    title: str = Field("", max_length=2000)
+    text: str | None = Field(None, max_length=5_000_000)
+    html: str | None = Field(None, max_length=20_000_000)
+    outlet: str | None = Field(None, max_length=500, description="outlet name (same as source)")
+    source: str | None = Field(None, max_length=500)
+    published: str | None = Field(None, max_length=100)
+    url: str | None = Field(None, max_length=4000)
+    id: str | None = Field(None, max_length=500, description="the outlet's own id for the article")
+
+    def as_jsonl(self) -> dict[str, Any]:
+        d = self.model_dump(exclude_none=True)
+        outlet = d.pop("outlet", None)
+        if outlet and not d.get("source"):
+            d["source"] = outlet
+        return d
 
 
 def _read_connection(request: Request) -> sqlite3.Connection:
@@ -250,9 +271,9 @@ def create_app(db: str | Path, token: str | None = None) -> FastAPI:
     @app.post("/api/ingest", tags=["ingest"], dependencies=[Depends(require_token)],
               summary="Ingest articles posted as JSON (needs the token)")
     def api_ingest_json(
-        articles: Annotated[list[dict[str, Any]], Body(embed=True, max_length=10000)],
+        articles: Annotated[list[PostedArticle], Body(embed=True, max_length=10000)],
     ) -> dict[str, Any]:
-        body = "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles).encode()
+        body = "".join(json.dumps(a.as_jsonl(), ensure_ascii=False) + "\n" for a in articles).encode()
         return _ingest_bytes(st, "posted.jsonl", body)
 
     @app.post("/api/ingest/file", tags=["ingest"], dependencies=[Depends(require_token)],
@@ -374,7 +395,7 @@ def _ingest_bytes(st: Store, filename: str, data: bytes) -> dict[str, Any]:
         path = Path(tmp) / name
         path.write_bytes(data)
         with st.write() as con:
-            result = pipeline.ingest_paths(con, [path])
+            result = pipeline.ingest_paths(con, [str(path)])
             processed = pipeline.process(con)
     return {"file": name, "bytes": len(data), "ingest": _plain(result), "process": _plain(processed)}
 
