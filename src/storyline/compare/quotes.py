@@ -289,4 +289,13 @@ def diff_parts(version: str, reference: str) -> tuple[list[tuple[int, int]], lis
 
 
 def wording_ratio(a: str, b: str) -> float:
-    return fuzz.ratio(" ".join(w.lower() for _, _, w in words(a)), " ".join(w.lower() for _, _, w in words(b)))
+    """Share (0-100) of the shorter version's words found, in order, in the other.
+
+    A version cut short of the other scores 100: its words are the same
+    wording, and the rest is a part added or dropped.
+    """
+    wa, wb = [w.lower() for _, _, w in words(a)], [w.lower() for _, _, w in words(b)]
+    if not wa or not wb:
+        return 0.0
+    sm = difflib.SequenceMatcher(a=wa, b=wb, autojunk=False)
+    return 100.0 * sum(m.size for m in sm.get_matching_blocks()) / min(len(wa), len(wb))

@@ -1,0 +1,73 @@
+"""Comparison reports in the store: computed on demand, recomputed when a story grows.
+
+``get_or_update(con, story_id)`` returns the stored report unless the story
+now has a different number of members than when it was computed (an article
+joined or left) or the report's schema is older; then ``update_story``
+recomputes it from the members in the store and writes the ``comparisons``
+row. Only bound parameters are used.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from typing import Any
+
+from storyline.compare.report import SCHEMA_VERSION, compare_story
+from storyline.store import article_text, get_annotations, row_to_dict, transaction
+
+
+def story_members(con: sqlite3.Connection, story_id: int) -> list[dict[str, Any]]:
+    """The story's members as compare_story input (text = clean text, annotations from the store).
+
+    A live-blog page whose entries are members too is left out (its entries
+    speak for it); duplicates are kept with ``duplicate_of`` so the report
+    lists them as copies.
+    """
+    rows = [row_to_dict(r) for r in con.execute(
+        "SELECT a.* FROM story_members sm JOIN articles a ON a.id = sm.article_id "
+        "WHERE sm.story_id = ? ORDER BY a.published, a.id", (story_id,))]
+    ids = {r["id"] for r in rows}
+    parents = {r["parent_id"] for r in rows if r.get("parent_id") in ids}
+    members = []
+    for r in rows:
+        if r["id"] in parents:
+            continue
+        members.append({
+            "article_id": r["id"], "outlet": r["outlet"], "published": r.get("published"),
+            "title": r.get("title") or "", "text": article_text(r), "url": r.get("url"),
+            "duplicate_of": r.get("duplicate_of"),
+            "annotations": get_annotations(con, r["id"]) if not r.get("duplicate_of") else [],
+        })
+    return members
+
+
+def member_count(con: sqlite3.Connection, story_id: int) -> int:
+    return con.execute("SELECT count(*) FROM story_members WHERE story_id = ?", (story_id,)).fetchone()[0]
+
+
+def update_story(con: sqlite3.Connection, story_id: int) -> dict[str, Any]:
+    """Recompute the story's comparison and store it."""
+    n = member_count(con, story_id)
+    report = compare_story(story_members(con, story_id), story_id=story_id)
+    with transaction(con):
+        con.execute(
+            "INSERT INTO comparisons (story_id, report, n_articles, computed_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(story_id) DO UPDATE SET report = excluded.report, n_articles = excluded.n_articles, "
+            "computed_at = excluded.computed_at",
+            (story_id, json.dumps(report, ensure_ascii=False), n, time.time()),
+        )
+    return report
+
+
+def get_or_update(con: sqlite3.Connection, story_id: int) -> dict[str, Any]:
+    """The stored comparison, recomputed first when the story's membership changed."""
+    row = con.execute("SELECT report, n_articles FROM comparisons WHERE story_id = ?", (story_id,)).fetchone()
+    if row is not None and row[1] == member_count(con, story_id):
+        try:
+            report = json.loads(row[0])
+        except ValueError:
+            report = None
+        if isinstance(report, dict) and report.get("schema_version") == SCHEMA_VERSION:
+            return report
+    return update_story(con, story_id)
