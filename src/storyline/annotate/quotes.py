@@ -201,6 +201,14 @@ def _full_name(span, persons) -> object:
     return best
 
 
+def _name_text(span) -> str:
+    """A person's name without the titles in front ("Councillor Mira Osk" -> "Mira Osk")."""
+    words = span.text.split()
+    while len(words) > 1 and (words[0].lower().rstrip(".") in NAME_PREFIXES or words[0].lower() in titles()):
+        words.pop(0)
+    return " ".join(words)
+
+
 def _before(pool, i):
     """The last mention in ``pool`` (spans, or (mention, named) pairs) ending before token i."""
     before = [p for p in pool if (p[0] if isinstance(p, tuple) else p).end <= i]
@@ -225,7 +233,7 @@ def _resolve(span, persons, speakers):
         if ante is None:
             return span.text, None
         full = _full_name(ante, persons)
-        return full.text, full
+        return _name_text(full), full
     if len(span) == 1 and low in RELATIVE_PRONOUNS and head.head.dep_ == "relcl":
         ante = _speaker_span(head.head.head)
         text, further = _resolve(ante, persons, speakers)
@@ -234,13 +242,13 @@ def _resolve(span, persons, speakers):
         ents = [p for p in persons if p.start >= span.start and p.end <= span.end]
         if ents:
             full = _full_name(ents[-1], persons)
-            return full.text, (full if full.start != ents[-1].start else None)
+            return _name_text(full), (full if full.start != ents[-1].start else None)
     if head.lemma_.lower() in titles() and span[0].lower_ == "the" and head.tag_ in ("NN", "NNP"):
         # "the Ukrainian president": the last person quoted before, else the last named
         ante = _before(speakers, span.start) or _before(persons, span.start)
         if ante is not None:
             full = _full_name(ante, persons)
-            return full.text, full
+            return _name_text(full), full
     return span.text, None
 
 
