@@ -76,21 +76,29 @@ def annotate_doc(doc, published: str | None = None, outlet: str | None = None) -
     if extract_quotes is not None:
         quotes = _step(out, "quotes", extract_quotes, doc)
         for q in quotes:
-            _fill_speaker(q, entities)
+            _fill_speaker(q, entities, doc.text)
     out.sort(key=lambda a: (a.start, a.end, a.kind))
     return out
 
 
-def _fill_speaker(quote: Annotation, entities: list[Annotation]) -> None:
+def _fill_speaker(quote: Annotation, entities: list[Annotation], text: str) -> None:
+    """Set the quote's ``speaker_key`` (and canonical ``speaker``) from the entity it names.
+
+    The quote extractor gives the speaker span and, for a pronoun or a
+    relative ("he", "who"), the span of its antecedent; the antecedent is
+    tried first, then the span itself.
+    """
     v = quote.value
-    span = v.get("speaker_span")
-    s, e = (span[0], span[1]) if span else (None, None)
-    at = s if s is not None else quote.start
-    hit = resolve_speaker(entities, s, e, v.get("speaker"), at)
+    hit = None
+    for key in ("speaker_antecedent_span", "speaker_span"):
+        span = v.get(key)
+        if span:
+            hit = resolve_speaker(entities, span[0], span[1], text[span[0] : span[1]], span[0])
+            if hit is not None:
+                break
     if hit is not None:
         v["speaker_key"] = hit.value["key"]
         v["speaker"] = hit.value["name"]
-        v.setdefault("speaker_text", hit.text)
     else:
         v.setdefault("speaker_key", None)
 

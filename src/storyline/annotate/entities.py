@@ -294,17 +294,20 @@ def _matches_person(words: list[str], persons: list[tuple[str | None, list[str]]
 
 
 def _person_votes(doc, mentions: list[Mention]) -> None:
-    persons = _person_surnames(mentions)
+    """Votes for PERSON: a two- or three-word name before a reporting verb or after a role,
+    then (once those count) any name whose surname a person of the article carries."""
+    names = []
     for m in mentions:
         if m.label not in MISLABELLED_PERSON or not m.words:
             continue
         if any(fold(w) in ORG_WORDS for w in m.words) or not all(w[:1].isupper() and w.replace("-", "").isalpha() for w in m.words if fold(w) not in PARTICLES):
             continue
-        if 2 <= len(m.words) <= 3 and m.j < len(doc) and doc[m.j].lower_ in REPORTING:
+        names.append(m)
+        if 2 <= len(m.words) <= 3 and ((m.j < len(doc) and doc[m.j].lower_ in REPORTING) or _role_before(doc, m.i)):
             m.votes["PERSON"] += RULE_VOTE
-        if 2 <= len(m.words) <= 3 and _role_before(doc, m.i):
-            m.votes["PERSON"] += RULE_VOTE
-        if _matches_person(m.words, persons) and (len(m.words) >= 2 or len(m.words[0]) >= FUZZY_MIN_LEN):
+    persons = _person_surnames(mentions)
+    for m in names:
+        if m.votes.most_common(1)[0][0] != "PERSON" and _matches_person(m.words, persons) and (len(m.words) >= 2 or len(m.words[0]) >= FUZZY_MIN_LEN):
             m.votes["PERSON"] += RULE_VOTE
 
 
@@ -328,7 +331,7 @@ def _missed_surnames(doc, mentions: list[Mention]) -> list[Mention]:
     taken = {k for m in mentions for k in range(m.i, m.j)}
     out = []
     for t in doc:
-        if t.i in taken or not _is_name_token(t) or len(t.text) < FUZZY_MIN_LEN or t.is_sent_start and t.pos_ != "PROPN":
+        if t.i in taken or not _is_name_token(t) or len(t.text) < FUZZY_MIN_LEN:
             continue
         if any(_surname_matches([t.text], s) for _, s in persons):
             i = t.i
@@ -613,14 +616,20 @@ def _annotations(doc, mentions: list[Mention]) -> list[Annotation]:
 def resolve_speaker(entities: list[Annotation], start: int | None, end: int | None, text: str | None, at: int) -> Annotation | None:
     """The entity mention a quote's speaker refers to, or None.
 
-    The speaker span overlapping an entity mention (a name or a resolved role
-    description) takes that entity; a personal pronoun takes the last person
-    mentioned before ``at`` (the speaker's or the quote's position).
+    An entity mention is the speaker when it covers the speaker span or ends
+    where it ends (the head of "Kremlin spokesman Dmitry Peskov", "Russia's
+    Defence Ministry"; not "Chinese" in "Chinese soldiers"); names and
+    resolved role descriptions ("the Ukrainian president") both count. A
+    personal pronoun takes the last person mentioned before ``at``.
     """
     if start is not None and end is not None:
-        over = [a for a in entities if a.start < end and start < a.end]
+        over = [
+            a
+            for a in entities
+            if a.start < end and start < a.end and ((a.start <= start and a.end >= end) or (a.end >= end - 2 and a.label != "NORP"))
+        ]
         if over:
-            return max(over, key=lambda a: (a.label == "PERSON", min(a.end, end) - max(a.start, start)))
+            return max(over, key=lambda a: (a.label == "PERSON", a.end, a.end - a.start))
     if text and fold(text.strip()) in PRONOUNS:
         before = [a for a in entities if a.label == "PERSON" and a.end <= at]
         if before:

@@ -30,6 +30,7 @@ CURRENCIES = _table("currency")
 SCALES = {k: float(v) for k, v in _table("scale").items()}
 NUMBER_WORDS = {k: float(v) for k, v in _table("number").items()}
 NOT_COUNTED = frozenset(_table("notcounted"))
+MONTHS = frozenset(_table("month"))
 _QUAL_SEQS = sorted((tuple(q.split()) for q in QUALIFIERS), key=len, reverse=True)
 _UNIT_SEQS = sorted((tuple(u.split()) for u in UNITS), key=len, reverse=True)
 # "3.1bn", "10,000", "98.4", "2m": digits with an optional glued scale.
@@ -94,8 +95,13 @@ def _unit(doc, j: int) -> tuple[int, str | None]:
     return j, None
 
 
-def _counted(doc, j: int) -> tuple[int, int] | None:
+def _counted(doc, j: int, number) -> tuple[int, int] | None:
     """Token span [a, b) of the noun phrase counted, starting at j (after the number/unit)."""
+    head = number.head
+    # the parse says which noun the number counts ("six US and European officials")
+    if number.dep_ in ("nummod", "quantmod", "compound") and head.pos_ in ("NOUN", "PROPN") and j <= head.i <= j + 6:
+        if all(t.pos_ in COUNTED_POS + ("CCONJ", "PUNCT", "VERB") and t.text not in (",", ".", ";", ":") for t in doc[j : head.i]):
+            return j, head.i + 1
     if j < len(doc) and doc[j].lower_ == "of":
         j += 1
         if j < len(doc) and doc[j].pos_ == "PRON":
@@ -148,7 +154,11 @@ def extract_figures(doc) -> list[Annotation]:
             i += 1
             continue
         j, value, digits = read
-        if _is_year(doc, i, j, value, digits) or (j < n and doc[j].lower_ in NOT_COUNTED) or (j < n and doc[j].text == ":"):
+        if (
+            _is_year(doc, i, j, value, digits)
+            or (j < n and (doc[j].lower_ in NOT_COUNTED or doc[j].lower_ in MONTHS or doc[j].text == ":"))
+            or (i > 0 and doc[i - 1].lower_ in MONTHS)
+        ):
             i = j
             continue
         if not digits and t.lower_ == "one" and (i > 0 and doc[i - 1].lower_ in _PRONOUN_ONE):
@@ -163,8 +173,9 @@ def extract_figures(doc) -> list[Annotation]:
         elif i > 0 and doc[i - 1].lower_ in CURRENCIES:
             currency = CURRENCIES[doc[i - 1].lower_]
         k, unit = _unit(doc, j)
+        # after a unit only "of ..." says what is counted ("58 square km of territory")
+        counted_span = _counted(doc, k, doc[i]) if unit is None or (k < n and doc[k].lower_ == "of") else None
         unit = currency or unit
-        counted_span = _counted(doc, k)
         if not digits and unit is None and counted_span is None and not (k < n and doc[k].lower_ == "of"):
             i = j
             continue

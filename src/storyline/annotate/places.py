@@ -178,7 +178,7 @@ def is_region_mention(doc, start: int, end: int) -> bool:
         return True
     i = span.end
     n = len(doc)
-    # skip "'s", "border", and a coordinated name ("and Kharkiv")
+    # skip "border" and a coordinated name ("and Kharkiv"); not "'s" ("Russia's Belgorod region")
     for _ in range(6):
         if i >= n:
             return False
@@ -186,7 +186,7 @@ def is_region_mention(doc, start: int, end: int) -> bool:
         low = fold(t.text)
         if low in REGION_WORDS:
             return True
-        if low in ("'s", "border") or t.text in (",",) or low in ("and", "or") or (t.pos_ == "PROPN" and t.text[:1].isupper()):
+        if low == "border" or t.text == "," or low in ("and", "or") or (t.pos_ == "PROPN" and t.text[:1].isupper()):
             i += 1
             continue
         return False
@@ -285,6 +285,8 @@ def extract_places(doc, entities: list[Annotation], outlet: str | None = None) -
     out = []
     for a, name, region in first:
         value = resolve_place(name, region=region, context=context, outlet_cc=outlet_cc)
+        if value is None and region:  # "Ukraine and the Kharkiv region": a country, not a region
+            value = resolve_place(name, context=context, outlet_cc=outlet_cc)
         if value is None:
             continue
         out.append(Annotation("place", a.start, a.end, a.text, value["kind"], value))

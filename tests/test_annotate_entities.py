@@ -1,0 +1,111 @@
+"""Entities: label fixes, name resolution within an article and across a story (invented text)."""
+from __future__ import annotations
+
+import pytest
+
+from storyline.annotate.entities import cluster_person_names, extract_entities, resolve_across, same_name
+from storyline.records import Annotation
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from storyline.annotate.nlp import get_nlp
+
+    return get_nlp()
+
+
+def persons(anns):
+    return [a for a in anns if a.kind == "entity" and a.label == "PERSON"]
+
+
+def key_of(anns, text):
+    hits = [a.value["key"] for a in anns if a.kind == "entity" and a.text == text]
+    assert hits, f"no entity mention {text!r} in {[a.text for a in anns]}"
+    return hits[0]
+
+
+def test_transliterations_are_one_name():
+    assert same_name("Zelensky", "Zelenskyy")
+    assert same_name("Zelenskiy", "Zelenskyi")
+    assert same_name("Hrytsenko", "Hrytsenkо".replace("о", "o"))
+    assert not same_name("Obama", "Osama")
+    assert not same_name("Peskov", "Petkov")
+
+
+def test_cluster_keeps_people_who_share_a_surname_apart():
+    names = [["Barack", "Obama"], ["Michelle", "Obama"], ["Obama"], ["Mykola", "Tkachenkо".replace("о", "o")], ["Tkachenko"]]
+    ids = cluster_person_names(names)
+    assert ids[0] != ids[1]
+    assert ids[2] not in (ids[0], ids[1])  # bare "Obama" is ambiguous here
+    assert ids[3] == ids[4]
+
+
+def test_variants_titles_and_descriptions_resolve_to_one_person(nlp):
+    text = (
+        "Orest Malynovskyy said on Monday that the dam at Vilkove would be rebuilt by spring. "
+        "Mr Malynovsky, the Moldovan president, visited the site with engineers. "
+        "According to the Moldovan president, the repairs will cost less than expected. "
+        "Malynovskiy later met the mayor of the town, Irina Dabija, who praised the rescue teams."
+    )
+    anns = extract_entities(nlp(text))
+    key = key_of(anns, "Orest Malynovskyy")
+    assert key_of(anns, "Mr Malynovsky") == key
+    assert key_of(anns, "Malynovskiy") == key
+    desc = [a for a in anns if a.value.get("mention") == "description"]
+    assert any(a.text == "the Moldovan president" and a.value["key"] == key for a in desc)
+    assert key_of(anns, "Irina Dabija") != key
+    forms = next(a for a in anns if a.value["key"] == key).value["forms"]
+    assert {"Orest Malynovskyy", "Mr Malynovsky", "Malynovskiy"} <= set(forms)
+
+
+def test_name_followed_by_said_is_a_person_whatever_the_model_says(nlp):
+    text = (
+        "Two fishing boats were seized off the coast, Volodymyr Zelenskyy said on Tuesday. "
+        "Zelenskyy says the crews are safe. The coastguard said the boats would be returned."
+    )
+    anns = extract_entities(nlp(text))
+    labels = {a.text: a.label for a in anns if a.kind == "entity"}
+    assert labels.get("Volodymyr Zelenskyy") == "PERSON"
+    assert key_of(anns, "Zelenskyy") == key_of(anns, "Volodymyr Zelenskyy")
+
+
+def test_two_people_with_one_surname_stay_apart(nlp):
+    text = (
+        "Barack Obama opened the library in Chicago on Friday. Michelle Obama spoke to students "
+        "about the reading programme. Barack Obama thanked the volunteers."
+    )
+    anns = extract_entities(nlp(text))
+    assert key_of(anns, "Barack Obama") != key_of(anns, "Michelle Obama")
+
+
+def test_country_aliases_share_a_key(nlp):
+    anns = extract_entities(nlp("The US sent aid. Officials in the United States said more would follow."))
+    assert key_of(anns, "US") == key_of(anns, "United States")
+
+
+def _ent(key, name, label="PERSON", forms=None):
+    return Annotation("entity", 0, len(name), name, label, {"key": key, "name": name, "forms": forms or [name]})
+
+
+def test_resolve_across_merges_spellings_and_keeps_namesakes_apart():
+    a1 = [_ent("person:volodymyr zelensky", "Volodymyr Zelensky"), _ent("person:barack obama", "Barack Obama")]
+    a2 = [_ent("person:volodymyr zelenskyy", "Volodymyr Zelenskyy"), _ent("person:michelle obama", "Michelle Obama")]
+    a3 = [_ent("person:zelenskiy", "Zelenskiy"), _ent("person:obama", "Obama")]
+    out = resolve_across([a1, a2, a3])
+    k = [[a.value["key"] for a in arts] for arts in out]
+    assert k[0][0] == k[1][0] == k[2][0]
+    assert k[0][1] != k[1][1]
+    assert k[2][1] not in (k[0][1], k[1][1])  # two Obamas in the story: a bare one stays apart
+    assert set(out[2][0].value["forms"]) >= {"Volodymyr Zelensky", "Volodymyr Zelenskyy", "Zelenskiy"}
+    assert a1[0].value["key"] == "person:volodymyr zelensky"  # inputs untouched
+
+
+def test_resolve_across_joins_bare_surname_when_unambiguous():
+    out = resolve_across([[_ent("person:barack obama", "Barack Obama")], [_ent("person:obama", "Obama")]])
+    assert out[0][0].value["key"] == out[1][0].value["key"]
+
+
+def test_resolve_across_updates_quote_speakers():
+    q = Annotation("quote", 0, 5, "hello", "direct", {"speaker": "Zelenskyy", "speaker_key": "person:zelenskyy"})
+    out = resolve_across([[_ent("person:volodymyr zelensky", "Volodymyr Zelensky")], [_ent("person:zelenskyy", "Zelenskyy"), q]])
+    assert out[1][1].value["speaker_key"] == out[0][0].value["key"]
