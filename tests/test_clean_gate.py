@@ -18,6 +18,8 @@ SETS = {
              {"precision": 0.98, "recall": 0.95, "entry_accuracy": 0.95, "min_items": 40}),
     "heldout": (DEFAULT_DATA / "heldout", "26a9c23fa69441a09aea25039ee3fbce84072d1afbaa93bfe2d697d3bc1f2e81",
                 {"precision": 0.98, "recall": 0.90, "entry_accuracy": 0.90, "min_items": 10}),
+    "unseen": (DEFAULT_DATA / "unseen", "f0a9f4158b146ffdde12f77f23a69366f0869f8100b95e3d1400336a562658e3",
+               {"precision": 0.98, "recall": 0.90, "entry_accuracy": 0.90, "min_items": 8}),
 }
 
 
