@@ -170,18 +170,22 @@ def _year_of(word: str, anchor: date | None) -> int:
     return base + y if base + y <= (anchor.year if anchor else 2000) + 10 else base - 100 + y
 
 
-def normalize_date(text: str, published: str | None, *, future: bool = False) -> dict[str, Any] | None:
+def normalize_date(text: str, published: str | None, *, future: bool = False,
+                   context: str | None = None) -> dict[str, Any] | None:
     """Normalise one date expression against the publication date.
 
     Returns ``{"value", "granularity", "guess"}`` or None when the text is not
     a date this module can read. ``future=True`` says the context points ahead
     (e.g. "will"), so a bare weekday or month is the next one, not the last.
+    ``context`` is the sentence around the expression, when known ("a year
+    ago" in a sentence about the third quarter is that quarter a year ago).
     """
     anchor = parse_published(published)
     t = _clean(text)
     if not t:
         return None
-    out = _rules(t, anchor, future)
+    out = _year_ago_quarter(t, anchor, context) if context and anchor else None
+    out = out or _rules(t, anchor, future)
     if out is None and not re.fullmatch(r"[\d\s.,]+", t) and (anchor is not None or re.search(r"\b\d{4}\b", t)):
         # (without a publication date dateparser would count from today: only absolute dates then)
         out = _dateparser(text, anchor)
@@ -598,8 +602,25 @@ def dateparser_value(text: str, anchor: date | None) -> dict[str, Any] | None:
 
 # --- spans in a parsed document ---------------------------------------------------------------
 
-_FUTURE_CUES = re.compile(r"\b(?:will|'ll|shall|going to|plans? to|planned|due to|expected to|scheduled|set to|"
-                          r"next|upcoming|would be held|to be held)\b", re.I)
+# Words that put a sentence in the future. Past forms ("was scheduled to",
+# "announced plans to") are left out on purpose: they speak of the past.
+_FUTURE_CUES = re.compile(r"\b(?:will|'ll|shall|next|upcoming|(?:is|are|'s|'re) (?:scheduled|due|set|expected|going) to)\b",
+                          re.I)
+# A comparison with "a year ago" in a sentence about a quarter means that quarter a year ago
+# ("third-quarter profit rose from a year ago"): results stories compare like with like.
+_YEAR_AGO = re.compile(r"(?:the |a )?year(?:-| )(?:ago|earlier)(?: period| quarter| level| results)?|"
+                       r"the corresponding period (?:of )?last year|(?:for )?the quarter a year (?:ago|earlier)")
+_QUARTER_IN_CONTEXT = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)(?:-| )(?:fiscal )?quarter\b")
+
+
+def _year_ago_quarter(t: str, anchor: date, context: str) -> dict[str, Any] | None:
+    if not _YEAR_AGO.fullmatch(t):
+        return None
+    m = _QUARTER_IN_CONTEXT.search(context.lower())
+    if m:
+        q = int(_words()["ordinal"][m.group(1)])
+        return _result(f"{anchor.year - 1:04d}-Q{q}", "quarter", True)
+    return None
 
 
 def points_ahead(sentence: str) -> bool:
@@ -632,7 +653,8 @@ def extract_dates(doc, published: str | None) -> list[Annotation]:
     out: list[Annotation] = []
     for s, e, sent in sorted(spans, key=lambda x: x[0]):
         text = doc.text[s:e]
-        value = normalize_date(text, published, future=points_ahead(sent.text) if sent is not None else False)
+        context = sent.text if sent is not None else None
+        value = normalize_date(text, published, future=points_ahead(context or ""), context=context)
         if value is None:
             continue
         out.append(Annotation(kind="date", start=s, end=e, text=text, label=value["granularity"], value=value))

@@ -79,7 +79,7 @@ def score(files: list[list[dict]]) -> dict:
     for i, rows in enumerate(files):
         half = "tune" if i % 2 == 0 else "report"
         for r in rows:
-            ours = _value(normalize_date(r["text"], r["dct"], future=points_ahead(r["sentence"])))
+            ours = _value(normalize_date(r["text"], r["dct"], future=points_ahead(r["sentence"]), context=r["sentence"]))
             base = _value(dateparser_value(r["text"], parse_published(r["dct"])))
             calendar = r["gold"][:1].isdigit()
             for group in ("all", half) + (("calendar",) if calendar else ()):
