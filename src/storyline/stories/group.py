@@ -20,6 +20,7 @@ import heapq
 import math
 import tomllib
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -28,6 +29,39 @@ from storyline.stories.features import StoryDoc, day_to_iso
 from storyline.stories.index import StoryIndex
 
 CHANNELS = {"@": "entities", "#": "places", "~": "dates", "=": "figures"}
+
+
+def background_df(prior_docs: float, doc_tokens: float):
+    """Pseudo document frequency of a feature in ``prior_docs`` background news articles.
+
+    From wordfreq's English word frequencies: a word of frequency p appears in a document of
+    ``doc_tokens`` words with probability 1 - exp(-doc_tokens * p). This gives the grouper
+    sensible IDF weights from the first article on (online counts alone know nothing until
+    hundreds of articles have been seen). Without wordfreq installed the prior is zero.
+    """
+    freqs = _word_freqs()
+    if not freqs or prior_docs <= 0:
+        return lambda f: 0.0
+    cache: dict[str, float] = {}
+
+    def prior(f: str) -> float:
+        v = cache.get(f)
+        if v is None:
+            word = f[1:] if f[0] in "@#" else f
+            p = freqs.get(word.split(" ")[-1], 0.0) if f[0] not in "~=" else 0.0
+            v = cache[f] = prior_docs * (1.0 - math.exp(-doc_tokens * p)) if p else 0.0
+        return v
+
+    return prior
+
+
+@lru_cache(maxsize=1)
+def _word_freqs() -> dict[str, float]:
+    try:
+        import wordfreq
+    except ImportError:
+        return {}
+    return wordfreq.get_frequency_dict("en")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -45,6 +79,9 @@ class Settings:
     title_candidates: int = 40
     weights: dict[str, float] = field(default_factory=lambda: {
         "words": 1.0, "entities": 2.0, "places": 1.5, "dates": 1.0, "figures": 0.5})
+    score: str = "centroid"
+    prior_docs: float = 1000.0
+    doc_tokens: float = 400.0
     near_threshold: float = 0.8
     window_articles: int = 50_000
     dedup: bool = True
@@ -116,7 +153,7 @@ class Story:
                 c[f] = old + w
         self.norm2 += 2.0 * dot + 1.0
 
-    def score(self, vec: dict[str, float]) -> float:
+    def score(self, vec: dict[str, float], mode: str = "centroid") -> float:
         c = self.centroid
         get = c.get
         dot = 0.0
@@ -124,6 +161,9 @@ class Story:
             x = get(f)
             if x is not None:
                 dot += w * x
+        if mode == "average":
+            n = len(self.members) - self.n_copies
+            return dot / n if n else 0.0
         return dot / math.sqrt(self.norm2) if self.norm2 > 0 else 0.0
 
     def title(self) -> tuple[Any, str]:
@@ -190,6 +230,7 @@ class Grouper:
         self.retired: list[Story] = []
         self.touched: set[int] = set()
         w = self.s.weights
+        self._prior = background_df(self.s.prior_docs, self.s.doc_tokens)
         self._chan_w = {"": w.get("words", 1.0), **{p: w.get(name, 1.0) for p, name in CHANNELS.items()}}
 
     # ------------------------------------------------------------------ vectors
@@ -201,7 +242,8 @@ class Grouper:
             self.n_docs += 1
             for f in doc.features:
                 df[f] = df.get(f, 0) + 1
-        n1 = self.n_docs + 1
+        n1 = self.n_docs + 1 + self.s.prior_docs
+        prior = self._prior
         chan_w = self._chan_w
         vec: dict[str, float] = {}
         norm2 = 0.0
@@ -209,7 +251,7 @@ class Grouper:
         for f, tf in doc.features.items():
             first = f[0]
             cw = chan_w.get(first, chan_w[""]) if first in "@#~=" else chan_w[""]
-            w = cw * (1.0 + log(tf)) * (log(n1 / (df.get(f, 0) + 1)) + 1.0)
+            w = cw * (1.0 + log(tf)) * (log(n1 / (df.get(f, 0) + prior(f) + 1)) + 1.0)
             vec[f] = w
             norm2 += w * w
         if norm2 > 0:
@@ -319,7 +361,7 @@ class Grouper:
             tf = self._time_factor(st, day)
             if tf is None:
                 continue
-            scored.append((st.score(vec) * tf, sid))
+            scored.append((st.score(vec, self.s.score) * tf, sid))
         if not scored:
             return None, 0.0, None, len(cands)
         scored.sort(key=lambda x: (-x[0], x[1]))

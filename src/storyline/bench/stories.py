@@ -1,0 +1,170 @@
+"""`storyline bench stories FILE.jsonl`: story grouping against labelled events.
+
+Reads a labelled JSONL file (``id, title, text, published, source, event``: see
+../shared/data/README.md), groups it and prints B-cubed precision/recall/F1, ARI, V-measure,
+the number of stories, throughput (grouping alone and end to end) and peak memory, beside the
+TF-IDF + average-linkage agglomerative baseline (threshold tuned on ECB+ dev).
+
+Paths: the real pipeline (ingest -> clean -> annotate -> group into a temporary store) when
+``storyline.pipeline`` provides it; otherwise (or with ``--direct``) the pure grouper fed with
+StoryDocs built from the rows, with annotations from ``storyline.annotate`` when that exists,
+text-only with ``--no-annotate``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from storyline.bench import shared_data
+
+DESCRIPTION = "group a labelled JSONL file and print B-cubed, ARI, V-measure, speed, memory, baseline"
+
+# distance threshold of the baseline, tuned on ecbplus_dev with --tune-baseline (recorded in docs)
+BASELINE_THRESHOLD = 0.8
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def agglomerative(rows: list[dict[str, Any]], threshold: float) -> list[int]:
+    """TF-IDF (title counted three times) + average-linkage clustering at a cosine distance."""
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if len(rows) < 2:
+        return [0] * len(rows)
+    texts = [((r.get("title") or "") + " ") * 3 + (r.get("text") or "") for r in rows]
+    x = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1).fit_transform(texts).toarray()
+    model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                    distance_threshold=threshold)
+    return [int(v) for v in model.fit_predict(x)]
+
+
+def tune_baseline(rows: list[dict[str, Any]]) -> float:
+    from storyline.stories.metrics import bcubed
+
+    gold = [r["event"] for r in rows]
+    best = max((bcubed(gold, agglomerative(rows, t / 100))[2], t / 100) for t in range(50, 100, 2))
+    return best[1]
+
+
+def annotator():
+    """``annotate_texts`` from the annotate stage if it exists, else None."""
+    try:
+        from storyline.annotate import annotate_texts  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return annotate_texts
+
+
+def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=None) -> dict[str, Any]:
+    """The pure grouper over StoryDocs built from the rows (date order, file order within a day)."""
+    from storyline.stories import Grouper, doc_from_record
+
+    ann_fn = annotator() if annotate else None
+    t0 = time.perf_counter()
+    anns: list[Any] = [None] * len(rows)
+    if ann_fn is not None:
+        from dataclasses import asdict, is_dataclass
+
+        result = ann_fn([(r.get("text") or "", r.get("published")) for r in rows])
+        anns = [[asdict(a) if is_dataclass(a) else a for a in lst] for lst in result]
+    t_ann = time.perf_counter() - t0
+    order = sorted(range(len(rows)), key=lambda i: (rows[i].get("published") is None, rows[i].get("published") or "", i))
+    t1 = time.perf_counter()
+    docs = {i: doc_from_record(rows[i], anns[i]) for i in order}
+    g = Grouper(settings)
+    pred: dict[int, int] = {}
+    for i in order:
+        pred[i] = g.add(docs[i]).story_id
+    t_group = time.perf_counter() - t1
+    return {"pred": [pred[i] for i in range(len(rows))], "group_s": t_group, "total_s": time.perf_counter() - t0,
+            "annotate_s": t_ann, "path": "direct" + ("+annotations" if ann_fn else " (text only)")}
+
+
+def group_pipeline(path: Path, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The real pipeline on a temporary store; None when storyline.pipeline is not there yet."""
+    try:
+        from storyline import pipeline
+    except ImportError:
+        return None
+    if not hasattr(pipeline, "ingest_paths") or not hasattr(pipeline, "process"):
+        return None
+    from storyline.store import connect
+    from storyline.stories.persist import assign_stories
+
+    with tempfile.TemporaryDirectory() as tmp:
+        con = connect(os.path.join(tmp, "bench.db"))
+        t0 = time.perf_counter()
+        pipeline.ingest_paths(con, [str(path)])
+        pipeline.process(con, stages=("clean", "annotate"))
+        t1 = time.perf_counter()
+        assign_stories(con)
+        t_group = time.perf_counter() - t1
+        total = time.perf_counter() - t0
+        by_ext = {str(r[0]): r[1] for r in con.execute(
+            "SELECT a.external_id, m.story_id FROM articles a JOIN story_members m ON m.article_id = a.id")}
+        con.close()
+    missing = [r["id"] for r in rows if str(r["id"]) not in by_ext]
+    pred = [by_ext.get(str(r["id"]), -1 - i) for i, r in enumerate(rows)]
+    return {"pred": pred, "group_s": t_group, "total_s": total, "path": "pipeline", "ungrouped": len(missing)}
+
+
+def add_arguments(p) -> None:
+    p.add_argument("file", help="labelled JSONL (id, title, text, published, source, event)")
+    p.add_argument("--direct", action="store_true", help="skip the pipeline: pure grouper on the rows")
+    p.add_argument("--no-annotate", action="store_true", help="text-only features (with --direct)")
+    p.add_argument("--no-baseline", action="store_true", help="skip the agglomerative baseline")
+    p.add_argument("--tune-baseline", action="store_true",
+                   help="tune the baseline threshold on ecbplus_dev first (default: the recorded value)")
+
+
+def run(args) -> int:
+    from storyline.bench.stream import peak_rss_mb
+    from storyline.stories.metrics import score
+
+    path = Path(args.file)
+    rows = read_jsonl(path)
+    gold = [r["event"] for r in rows]
+    res = None if args.direct else group_pipeline(path, rows)
+    if res is None:
+        res = group_direct(rows, annotate=not args.no_annotate)
+    s = score(gold, res["pred"])
+    n = len(rows)
+    out: dict[str, Any] = {
+        "file": path.name, "articles": n, "path": res["path"], "precision": s.precision, "recall": s.recall,
+        "f1": s.f1, "ari": s.ari, "v_measure": s.v_measure, "stories": s.n_pred, "gold_events": s.n_gold,
+        "group_articles_per_s": n / res["group_s"] if res["group_s"] else None,
+        "end_to_end_articles_per_s": n / res["total_s"] if res["total_s"] else None,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    if not args.no_baseline:
+        threshold = BASELINE_THRESHOLD
+        dev = shared_data() / "clustering" / "ecbplus_dev.jsonl"
+        if args.tune_baseline and dev.exists():
+            threshold = tune_baseline(read_jsonl(dev))
+        t = time.perf_counter()
+        b = score(gold, agglomerative(rows, threshold))
+        out["baseline"] = {"threshold": threshold, "precision": b.precision, "recall": b.recall, "f1": b.f1,
+                           "ari": b.ari, "v_measure": b.v_measure, "stories": b.n_pred,
+                           "seconds": time.perf_counter() - t}
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{path.name}: {n} articles, {s.n_gold} gold events, path: {res['path']}")
+    print(f"  storyline   B3 P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.3f}  ARI {s.ari:.3f}  "
+          f"V {s.v_measure:.3f}  stories {s.n_pred}")
+    if "baseline" in out:
+        b = out["baseline"]
+        print(f"  baseline    B3 P {b['precision']:.3f} R {b['recall']:.3f} F1 {b['f1']:.3f}  ARI {b['ari']:.3f}  "
+              f"V {b['v_measure']:.3f}  stories {b['stories']}  (TF-IDF + average link, distance {b['threshold']})")
+    gs = out["group_articles_per_s"]
+    print(f"  speed       grouping {gs:,.0f} articles/s; end to end {out['end_to_end_articles_per_s']:,.0f} articles/s; "
+          f"peak RSS {out['peak_rss_mb']:.0f} MB")
+    return 0

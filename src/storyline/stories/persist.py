@@ -1,0 +1,339 @@
+"""The grouper over the store: assign pending articles to stories, and the user's decisions.
+
+``assign_stories(con)`` takes the annotated articles that have no story yet (live-blog pages
+are containers: their entries are grouped, not the page), in date order, rebuilds the grouper
+from the stories active around their dates (so ids stay stable across runs and restarts),
+then writes ``story_members`` (score and explanation), duplicate links on ``articles`` and
+each touched story's title, dates and counts. Every statement uses bound parameters.
+
+The user's decisions (``merge``, ``split``, ``move``) change ``story_members`` directly, pin
+the members they place, and are logged in ``story_decisions``. Later runs rebuild from the
+store, so a pinned member is never moved and a merged story's articles (and new ones like
+them) go to the story it was merged into.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from storyline.store import get_article, row_to_dict, transaction
+from storyline.stories.features import StoryDoc, doc_from_article, parse_day
+from storyline.stories.group import Grouper, Settings, Story
+
+BATCH = 500
+MAX_UNDATED_ACTIVE = 5000  # undated stories kept as candidates (most recently updated first)
+PENDING_STAGES = ("annotated",)
+
+
+def _chunks(seq: list, n: int = 500) -> Iterable[list]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+def load_docs(con: sqlite3.Connection, ids: list[int]) -> dict[int, StoryDoc]:
+    """StoryDocs for the given article ids, with their stored annotations (bulk queries)."""
+    out: dict[int, StoryDoc] = {}
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        anns: dict[int, list[dict[str, Any]]] = {}
+        for r in con.execute(
+            f"SELECT article_id, kind, start, end, text, label, value FROM annotations "
+            f"WHERE article_id IN ({marks}) AND kind IN ('entity', 'place', 'date', 'figure') "
+            f"ORDER BY article_id, start", chunk,
+        ):
+            anns.setdefault(r["article_id"], []).append(row_to_dict(r))
+        for r in con.execute(
+            f"SELECT id, title, text, clean_text, outlet, published FROM articles WHERE id IN ({marks})", chunk
+        ):
+            out[r["id"]] = doc_from_article(dict(r), anns.get(r["id"]))
+    return out
+
+
+def _pending(con: sqlite3.Connection, article_ids: list[int] | None) -> list[sqlite3.Row]:
+    sql = (
+        "SELECT a.id, a.published, a.is_liveblog, a.duplicate_of, a.dup_kind, a.dup_score FROM articles a "
+        "LEFT JOIN story_members m ON m.article_id = a.id "
+        f"WHERE m.article_id IS NULL AND a.stage IN ({','.join('?' * len(PENDING_STAGES))})"
+    )
+    params: list[Any] = list(PENDING_STAGES)
+    rows: list[sqlite3.Row] = []
+    if article_ids is None:
+        rows = list(con.execute(sql, params))
+    else:
+        for chunk in _chunks(list(article_ids)):
+            rows += list(con.execute(sql + f" AND a.id IN ({','.join('?' * len(chunk))})", params + chunk))
+    # date order, undated last (they compare with whatever is active at the end), then id
+    rows.sort(key=lambda r: (r["published"] is None, (r["published"] or "")[:10], r["id"]))
+    return rows
+
+
+def restore_grouper(con: sqlite3.Connection, first_day: int | None, settings: Settings | None = None) -> Grouper:
+    """A grouper holding the stories active around ``first_day`` (all members), ids preserved."""
+    next_id = (con.execute("SELECT max(id) FROM stories").fetchone()[0] or 0) + 1
+    g = Grouper(settings, next_id=next_id)
+    if first_day is not None:
+        import datetime as _dt
+
+        since = _dt.date.fromordinal(first_day - g.s.window_days).isoformat()
+        sids = [r[0] for r in con.execute(
+            "SELECT id FROM stories WHERE merged_into IS NULL AND n_articles > 0 AND last_seen >= ? ORDER BY id",
+            (since,))]
+    else:
+        sids = []
+    sids += [r[0] for r in con.execute(
+        "SELECT id FROM stories WHERE merged_into IS NULL AND n_articles > 0 AND last_seen IS NULL "
+        "ORDER BY updated_at DESC, id DESC LIMIT ?", (MAX_UNDATED_ACTIVE,))]
+    for sid in sorted(set(sids)):
+        _restore_story(con, g, sid)
+    g.drain_retired()
+    return g
+
+
+def _restore_story(con: sqlite3.Connection, g: Grouper, story_id: int) -> Story:
+    rows = list(con.execute(
+        "SELECT a.id, a.published, a.duplicate_of FROM story_members m JOIN articles a ON a.id = m.article_id "
+        "WHERE m.story_id = ? ORDER BY a.published IS NULL, a.published, a.id", (story_id,)))
+    docs = load_docs(con, [r["id"] for r in rows])
+    copies = {r["id"]: r["duplicate_of"] for r in rows if r["duplicate_of"] is not None}
+    return g.restore(story_id, [docs[r["id"]] for r in rows if r["id"] in docs], copies)
+
+
+def _write_story(con: sqlite3.Connection, st: Story, now: float) -> None:
+    s = st.summary()
+    state = json.dumps({"outlets": s["outlets"], "n_copies": st.n_copies}, ensure_ascii=False)
+    con.execute(
+        "INSERT INTO stories (id, title, title_article, first_seen, last_seen, n_articles, n_outlets, state, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET title = excluded.title, "
+        "title_article = excluded.title_article, first_seen = excluded.first_seen, last_seen = excluded.last_seen, "
+        "n_articles = excluded.n_articles, n_outlets = excluded.n_outlets, state = excluded.state, "
+        "updated_at = excluded.updated_at",
+        (st.id, s["title"], s["title_article"], s["first_seen"], s["last_seen"], s["n_articles"],
+         s["n_outlets"], state, now),
+    )
+
+
+def assign_stories(
+    con: sqlite3.Connection,
+    article_ids: list[int] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Group the pending articles (all, or those of ``article_ids``) into stories.
+
+    Returns counts ``{"grouped", "new_stories", "joined", "duplicates", "containers",
+    "touched": set of story ids}``.
+    """
+    pending = _pending(con, article_ids)
+    counts: dict[str, Any] = {"grouped": 0, "new_stories": 0, "joined": 0, "duplicates": 0, "containers": 0,
+                              "touched": set()}
+    containers = [r["id"] for r in pending if r["is_liveblog"]]
+    work = [r for r in pending if not r["is_liveblog"]]
+    if containers:
+        with transaction(con):
+            con.executemany("UPDATE articles SET stage = 'grouped' WHERE id = ?", [(i,) for i in containers])
+        counts["containers"] = len(containers)
+    if not work:
+        return counts
+    first_day = next((parse_day(r["published"]) for r in work if parse_day(r["published"]) is not None), None)
+    g = restore_grouper(con, first_day, settings)
+    linked = {r["id"]: r for r in work if r["duplicate_of"] is not None}
+    total = len(work)
+    done = 0
+    for batch in _chunks(work, BATCH):
+        docs = load_docs(con, [r["id"] for r in batch])
+        now = time.time()
+        with transaction(con):
+            for r in batch:
+                doc = docs[r["id"]]
+                a = g.add(doc)
+                dup = a.duplicate
+                if dup is None and r["id"] in linked:  # linked by ingest (e.g. a revision)
+                    dup_kind, dup_of, dup_score = r["dup_kind"], r["duplicate_of"], r["dup_score"]
+                elif dup is not None:
+                    dup_kind, dup_of, dup_score = dup.kind, dup.original, dup.score
+                    con.execute("UPDATE articles SET duplicate_of = ?, dup_kind = ?, dup_score = ? WHERE id = ?",
+                                (dup_of, dup_kind, dup_score, r["id"]))
+                    counts["duplicates"] += 1
+                con.execute(
+                    "INSERT INTO story_members (article_id, story_id, score, explanation, pinned) VALUES (?, ?, ?, ?, 0)",
+                    (r["id"], a.story_id, a.score, json.dumps(a.explanation, ensure_ascii=False)),
+                )
+                con.execute("UPDATE articles SET stage = 'grouped' WHERE id = ?", (r["id"],))
+                counts["new_stories" if a.new else "joined"] += 1
+                counts["grouped"] += 1
+            touched = g.touched
+            counts["touched"] |= touched
+            for st in g.drain_retired():
+                if st.id in touched:
+                    _write_story(con, st, now)
+            for sid in sorted(touched):
+                if sid in g.stories:
+                    _write_story(con, g.stories[sid], now)
+            g.touched = set()
+        done += len(batch)
+        if progress:
+            progress(done, total)
+    return counts
+
+
+# ------------------------------------------------------------------- decisions
+
+
+def refresh_story(con: sqlite3.Connection, story_id: int, settings: Settings | None = None) -> dict[str, Any]:
+    """Recompute a story's title, dates and counts from its members in the store."""
+    g = Grouper(settings)
+    st = _restore_story(con, g, story_id)
+    _write_story(con, st, time.time())
+    return st.summary()
+
+
+def _log(con: sqlite3.Connection, op: str, args: dict[str, Any]) -> None:
+    con.execute("INSERT INTO story_decisions (op, args, at) VALUES (?, ?, ?)",
+                (op, json.dumps(args, ensure_ascii=False), time.time()))
+
+
+def _story_exists(con: sqlite3.Connection, story_id: int) -> bool:
+    row = con.execute("SELECT merged_into FROM stories WHERE id = ?", (story_id,)).fetchone()
+    if row is None:
+        raise LookupError(f"no story {story_id}")
+    if row[0] is not None:
+        raise ValueError(f"story {story_id} was merged into story {row[0]}")
+    return True
+
+
+def resolve(con: sqlite3.Connection, story_id: int) -> int:
+    """Follow ``merged_into`` links to the story that now holds the articles."""
+    seen = set()
+    while story_id not in seen:
+        seen.add(story_id)
+        row = con.execute("SELECT merged_into FROM stories WHERE id = ?", (story_id,)).fetchone()
+        if row is None or row[0] is None:
+            return story_id
+        story_id = row[0]
+    return story_id
+
+
+def merge_stories(con: sqlite3.Connection, into: int, other: int) -> dict[str, Any]:
+    """Merge story ``other`` into ``into``: its members move (pinned), it keeps a ``merged_into`` link."""
+    if into == other:
+        raise ValueError("cannot merge a story into itself")
+    with transaction(con):
+        _story_exists(con, into)
+        _story_exists(con, other)
+        con.execute("UPDATE story_members SET story_id = ?, pinned = 1 WHERE story_id = ?", (into, other))
+        con.execute("UPDATE stories SET merged_into = ?, n_articles = 0, n_outlets = 0, updated_at = ? WHERE id = ?",
+                    (into, time.time(), other))
+        _log(con, "merge", {"into": into, "other": other})
+        return refresh_story(con, into)
+
+
+def _place(con: sqlite3.Connection, article_id: int, story_id: int, why: dict[str, Any]) -> int | None:
+    row = con.execute("SELECT story_id FROM story_members WHERE article_id = ?", (article_id,)).fetchone()
+    if row is None and get_article(con, article_id) is None:
+        raise LookupError(f"no article {article_id}")
+    con.execute(
+        "INSERT INTO story_members (article_id, story_id, score, explanation, pinned) VALUES (?, ?, NULL, ?, 1) "
+        "ON CONFLICT(article_id) DO UPDATE SET story_id = excluded.story_id, score = NULL, "
+        "explanation = excluded.explanation, pinned = 1",
+        (article_id, story_id, json.dumps(why, ensure_ascii=False)),
+    )
+    con.execute("UPDATE articles SET stage = 'grouped' WHERE id = ?", (article_id,))
+    # copies follow their original
+    con.execute("UPDATE story_members SET story_id = ?, pinned = 1 WHERE article_id IN "
+                "(SELECT id FROM articles WHERE duplicate_of = ?)", (story_id, article_id))
+    return row[0] if row else None
+
+
+def split_story(con: sqlite3.Connection, story_id: int, article_ids: list[int]) -> dict[str, Any]:
+    """Move the named articles of a story into a new story (all pinned). Returns the new story."""
+    if not article_ids:
+        raise ValueError("name at least one article to split off")
+    with transaction(con):
+        _story_exists(con, story_id)
+        members = {r[0] for r in con.execute("SELECT article_id FROM story_members WHERE story_id = ?", (story_id,))}
+        missing = [a for a in article_ids if a not in members]
+        if missing:
+            raise LookupError(f"not in story {story_id}: {', '.join(map(str, missing))}")
+        if len(set(article_ids)) == len(members):
+            raise ValueError("splitting off every article would leave the story empty")
+        new_id = (con.execute("SELECT max(id) FROM stories").fetchone()[0] or 0) + 1
+        con.execute("INSERT INTO stories (id, updated_at) VALUES (?, ?)", (new_id, time.time()))
+        for aid in article_ids:
+            _place(con, aid, new_id, {"decision": "split", "from": story_id})
+        _log(con, "split", {"story": story_id, "new": new_id, "articles": list(article_ids)})
+        refresh_story(con, story_id)
+        return refresh_story(con, new_id)
+
+
+def move_article(con: sqlite3.Connection, article_id: int, story_id: int) -> dict[str, Any]:
+    """Move one article (and its copies) into another story, pinned there."""
+    with transaction(con):
+        story_id = resolve(con, story_id)
+        _story_exists(con, story_id)
+        old = _place(con, article_id, story_id, {"decision": "move"})
+        _log(con, "move", {"article": article_id, "story": story_id, "from": old})
+        if old is not None and old != story_id:
+            if con.execute("SELECT 1 FROM story_members WHERE story_id = ? LIMIT 1", (old,)).fetchone():
+                refresh_story(con, old)
+            else:
+                con.execute("UPDATE stories SET n_articles = 0, n_outlets = 0, updated_at = ? WHERE id = ?",
+                            (time.time(), old))
+        return refresh_story(con, story_id)
+
+
+# ------------------------------------------------------------------- queries
+
+
+def list_stories(
+    con: sqlite3.Connection, *, since: str | None = None, until: str | None = None, outlet: str | None = None,
+    query: str | None = None, min_outlets: int = 0, limit: int = 50, order: str = "newest",
+) -> list[dict[str, Any]]:
+    """Stories (not merged away) matching the filters, newest or largest first."""
+    where = ["s.merged_into IS NULL", "s.n_articles > 0", "s.n_outlets >= ?"]
+    params: list[Any] = [min_outlets]
+    if since:
+        where.append("(s.last_seen IS NULL OR s.last_seen >= ?)")
+        params.append(since)
+    if until:
+        where.append("(s.first_seen IS NULL OR s.first_seen <= ?)")
+        params.append(until)
+    if outlet:
+        where.append("EXISTS (SELECT 1 FROM story_members m JOIN articles a ON a.id = m.article_id "
+                     "WHERE m.story_id = s.id AND a.outlet = ?)")
+        params.append(outlet)
+    if query:
+        from storyline.store import fts_query
+
+        q = fts_query(query)
+        if q:
+            where.append("EXISTS (SELECT 1 FROM articles_fts f JOIN story_members m ON m.article_id = f.rowid "
+                         "WHERE m.story_id = s.id AND articles_fts MATCH ?)")
+            params.append(q)
+    order_sql = ("s.n_outlets DESC, s.n_articles DESC, s.last_seen DESC, s.id DESC" if order == "largest"
+                 else "s.last_seen IS NULL, s.last_seen DESC, s.n_outlets DESC, s.id DESC")
+    sql = (f"SELECT s.id, s.title, s.first_seen, s.last_seen, s.n_articles, s.n_outlets, s.state FROM stories s "
+           f"WHERE {' AND '.join(where)} ORDER BY {order_sql} LIMIT ?")
+    params.append(limit)
+    out = []
+    for r in con.execute(sql, params):
+        d = row_to_dict(r)
+        d["outlets"] = (d.pop("state") or {}).get("outlets", [])
+        out.append(d)
+    return out
+
+
+def get_story(con: sqlite3.Connection, story_id: int) -> dict[str, Any] | None:
+    """One story with its members (outlet, date, title, score, explanation, duplicate link, pinned)."""
+    row = con.execute("SELECT * FROM stories WHERE id = ?", (story_id,)).fetchone()
+    if row is None:
+        return None
+    story = row_to_dict(row)
+    story["outlets"] = (story.pop("state") or {}).get("outlets", [])
+    story["members"] = [row_to_dict(r) for r in con.execute(
+        "SELECT a.id AS article_id, a.external_id, a.outlet, a.published, a.title, a.parent_id, a.duplicate_of, "
+        "a.dup_kind, m.score, m.explanation, m.pinned FROM story_members m JOIN articles a ON a.id = m.article_id "
+        "WHERE m.story_id = ? ORDER BY a.published IS NULL, a.published, a.id", (story_id,))]
+    return story
