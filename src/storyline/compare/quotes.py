@@ -55,6 +55,7 @@ class Quote:
     speaker: str | None
     speaker_key: str | None
     speaker_span: tuple[int, int] | None = None
+    raw_key: str | None = None  # the annotator's speaker key (e.g. "person:..."), if any
 
 
 @dataclass(slots=True)

@@ -60,6 +60,7 @@ def prepare(raw: list[dict[str, Any]], settings: dict[str, Any]) -> list[Member]
         if kinds.get("quote"):
             m.quotes = _direct_quotes([_quote_from_annotation(a, text) for a in anns if a.get("kind") == "quote"
                                        and _is_direct(a, text)])
+            _fill_speakers(m.quotes, text)
         else:
             m.quotes = qt.find_quotes(text)
         extra = _entity_tokens(anns)
@@ -83,7 +84,8 @@ def _quote_from_annotation(a: dict[str, Any], text: str) -> qt.Quote:
     speaker = v.get("speaker")
     span = v.get("speaker_span")
     return qt.Quote(a["start"], a["end"], a.get("text") or text[a["start"]:a["end"]], speaker,
-                    qt.name_key(speaker) or v.get("speaker_key"), tuple(span) if span else None)
+                    qt.name_key(speaker) or v.get("speaker_key"), tuple(span) if span else None,
+                    raw_key=v.get("speaker_key"))
 
 
 _MARKS = "“”\"‘’«»'"
@@ -95,6 +97,28 @@ def _is_direct(a: dict[str, Any], text: str) -> bool:
         return True
     s, e = a["start"], a["end"]
     return any(ch in _MARKS for ch in text[max(0, s - 2):s + 1] + text[max(s, e - 1):e + 2])
+
+
+def _person_like(q: qt.Quote, key: str | None) -> bool:
+    """Whether an annotator's speaker can be trusted as a person ("she" or an organisation cannot)."""
+    if not q.speaker or not q.speaker[:1].isupper() or q.speaker.lower() in ("he", "she", "they", "we", "i"):
+        return False
+    return not (key and ":" in key and not key.startswith("person:"))
+
+
+def _fill_speakers(quotes: list[qt.Quote], text: str) -> None:
+    """Quotes whose annotated speaker is missing, a pronoun or not a person take the fallback finder's."""
+    found = None
+    for q in quotes:
+        if _person_like(q, q.raw_key):
+            continue
+        if found is None:
+            found = qt.find_quotes(text)
+        hit = next((f for f in found if f.start < q.end and q.start < f.end and f.speaker), None)
+        if hit is not None:
+            q.speaker, q.speaker_key, q.speaker_span = hit.speaker, hit.speaker_key, hit.speaker_span
+        elif q.speaker and not q.speaker[:1].isupper():
+            q.speaker = q.speaker_key = None
 
 
 def _direct_quotes(quotes: list[qt.Quote]) -> list[qt.Quote]:
