@@ -139,7 +139,6 @@ def assign_stories(
         return counts
     first_day = next((parse_day(r["published"]) for r in work if parse_day(r["published"]) is not None), None)
     g = restore_grouper(con, first_day, settings)
-    linked = {r["id"]: r for r in work if r["duplicate_of"] is not None}
     total = len(work)
     done = 0
     for batch in _chunks(work, BATCH):
@@ -150,13 +149,12 @@ def assign_stories(
                 doc = docs[r["id"]]
                 a = g.add(doc)
                 dup = a.duplicate
-                if dup is None and r["id"] in linked:  # linked by ingest (e.g. a revision)
-                    dup_kind, dup_of, dup_score = r["dup_kind"], r["duplicate_of"], r["dup_score"]
-                elif dup is not None:
-                    dup_kind, dup_of, dup_score = dup.kind, dup.original, dup.score
+                if dup is not None and r["duplicate_of"] is None:
                     con.execute("UPDATE articles SET duplicate_of = ?, dup_kind = ?, dup_score = ? WHERE id = ?",
-                                (dup_of, dup_kind, dup_score, r["id"]))
+                                (dup.original, dup.kind, dup.score, r["id"]))
                     counts["duplicates"] += 1
+                if a.new:
+                    con.execute("INSERT OR IGNORE INTO stories (id, updated_at) VALUES (?, ?)", (a.story_id, now))
                 con.execute(
                     "INSERT INTO story_members (article_id, story_id, score, explanation, pinned) VALUES (?, ?, ?, ?, 0)",
                     (r["id"], a.story_id, a.score, json.dumps(a.explanation, ensure_ascii=False)),

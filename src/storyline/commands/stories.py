@@ -1,0 +1,175 @@
+"""`storyline stories | story ID | merge A B | split STORY ARTICLE... | move ARTICLE STORY`.
+
+Listing and reading stories, and the user's corrections to the grouping. Every correction is
+recorded in ``story_decisions`` and pins the articles it places, so later incremental runs keep
+it. ``--json`` output is documented in docs/stories.md.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from storyline.store import connect
+from storyline.stories import persist
+
+
+def register(sub) -> None:
+    from storyline.cli import common_parser
+
+    p = sub.add_parser("stories", help="list stories (newest first)", parents=[common_parser()])
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="stories still running on or after this date")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="stories that began on or before this date")
+    p.add_argument("--outlet", help="only stories with an article from this outlet")
+    p.add_argument("--query", help="only stories with an article matching these words")
+    p.add_argument("--min-outlets", type=int, default=0, metavar="N", help="only stories told by N outlets or more")
+    p.add_argument("--largest", action="store_true", help="most outlets first instead of newest first")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_stories)
+
+    p = sub.add_parser("story", help="one story: its articles, why each is there, and the comparison",
+                       parents=[common_parser()])
+    p.add_argument("id", type=int)
+    p.add_argument("--no-compare", action="store_true", help="skip the comparison report")
+    p.set_defaults(func=cmd_story)
+
+    p = sub.add_parser("merge", help="merge story B into story A", parents=[common_parser()])
+    p.add_argument("a", type=int, metavar="A")
+    p.add_argument("b", type=int, metavar="B")
+    p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser("split", help="move the named articles of a story into a new story", parents=[common_parser()])
+    p.add_argument("story", type=int)
+    p.add_argument("articles", type=int, nargs="+", metavar="ARTICLE")
+    p.set_defaults(func=cmd_split)
+
+    p = sub.add_parser("move", help="move an article into another story", parents=[common_parser()])
+    p.add_argument("article", type=int)
+    p.add_argument("story", type=int)
+    p.set_defaults(func=cmd_move)
+
+
+def _clean(s: Any) -> str:
+    """Article text shown on a terminal: control characters (escape sequences) removed."""
+    return "".join(ch if ch.isprintable() else " " for ch in str(s if s is not None else ""))
+
+
+def _err(msg: str) -> int:
+    print(f"storyline: {msg}", file=sys.stderr)
+    return 1
+
+
+def cmd_stories(args) -> int:
+    con = connect(args.db)
+    rows = persist.list_stories(con, since=args.since, until=args.until, outlet=args.outlet, query=args.query,
+                                min_outlets=args.min_outlets, limit=args.limit,
+                                order="largest" if args.largest else "newest")
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("no stories")
+        return 0
+    for r in rows:
+        span = r["first_seen"] or "undated"
+        if r["last_seen"] and r["last_seen"] != r["first_seen"]:
+            span += f"..{r['last_seen']}"
+        print(f"{r['id']:>6}  {span:<22} {r['n_outlets']:>3} outlets {r['n_articles']:>4} articles  {_clean(r['title'])}")
+    return 0
+
+
+def _compare_report(con, story_id: int):
+    """(report, text) from storyline.compare, or (None, reason) when it is unavailable."""
+    try:
+        from storyline.compare import render_text
+        from storyline.compare.persist import get_or_update
+    except ImportError as exc:
+        return None, f"comparison unavailable ({exc})"
+    report = get_or_update(con, story_id)
+    return report, render_text(report) if report is not None else ""
+
+
+def format_story(story: dict[str, Any]) -> str:
+    """The story header and its members with scores and reasons, as terminal text."""
+    lines = [f"Story {story['id']}: {_clean(story['title'])}",
+             f"  first seen {story['first_seen'] or 'undated'}, last seen {story['last_seen'] or 'undated'}; "
+             f"{story['n_articles']} articles from {story['n_outlets']} outlets: "
+             f"{', '.join(_clean(o) for o in story['outlets'])}"]
+    for m in story["members"]:
+        score = f"{m['score']:.2f}" if m["score"] is not None else "  - "
+        lines.append(f"  [{m['article_id']}] {score} {m['published'] or 'undated':<10} {_clean(m['outlet'])}: "
+                     f"{_clean(m['title'])}{'  (pinned)' if m['pinned'] else ''}")
+        lines.append(f"        {_clean(explain_text(m))}")
+    return "\n".join(lines)
+
+
+def explain_text(member: dict[str, Any]) -> str:
+    """One line saying why an article is in its story."""
+    e = member.get("explanation") or {}
+    if not isinstance(e, dict):
+        return ""
+    if e.get("decision"):
+        return f"placed by the user ({e['decision']})"
+    parts = []
+    if e.get("duplicate_of") is not None:
+        parts.append(f"{e.get('kind', '')} copy of article {e['duplicate_of']} (similarity {e.get('similarity')})")
+    if e.get("new_story"):
+        closest = e.get("closest")
+        parts.append("started the story" + (f" (closest story {closest['story']} scored {closest['score']})"
+                                            if closest else ""))
+    shared = e.get("shared") or {}
+    for name in ("entities", "places", "dates", "figures", "words"):
+        if shared.get(name):
+            parts.append(f"{name}: {', '.join(map(str, shared[name]))}")
+    if e.get("time_factor"):
+        parts.append(f"time factor {e['time_factor']}")
+    return "; ".join(parts)
+
+
+def cmd_story(args) -> int:
+    con = connect(args.db)
+    story = persist.get_story(con, args.id)
+    if story is None:
+        return _err(f"no story {args.id}")
+    if story.get("merged_into"):
+        target = persist.resolve(con, args.id)
+        if not args.json:
+            print(f"story {args.id} was merged into story {target}")
+        story = persist.get_story(con, target)
+    report, text = (None, "") if args.no_compare else _compare_report(con, story["id"])
+    if args.json:
+        story["comparison"] = report
+        print(json.dumps(story, ensure_ascii=False, indent=2, default=str))
+        return 0
+    print(format_story(story))
+    if text:
+        print()
+        print(text)
+    return 0
+
+
+def _decision(args, fn, *fargs) -> int:
+    con = connect(args.db)
+    try:
+        summary = fn(con, *fargs)
+    except (LookupError, ValueError) as exc:
+        return _err(str(exc.args[0]) if exc.args else str(exc))
+    summary.pop("members", None)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print(f"story {summary['id']}: {_clean(summary['title'])} ({summary['n_articles']} articles, "
+              f"{summary['n_outlets']} outlets)")
+    return 0
+
+
+def cmd_merge(args) -> int:
+    return _decision(args, persist.merge_stories, args.a, args.b)
+
+
+def cmd_split(args) -> int:
+    return _decision(args, persist.split_story, args.story, args.articles)
+
+
+def cmd_move(args) -> int:
+    return _decision(args, persist.move_article, args.article, args.story)
