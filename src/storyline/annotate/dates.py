@@ -184,7 +184,8 @@ def normalize_date(text: str, published: str | None, *, future: bool = False,
     t = _clean(text)
     if not t:
         return None
-    out = _year_ago_quarter(t, anchor, context) if context and anchor else None
+    t = re.sub(r" (?:or so|and beyond|or more|or later|at the latest)$", "", t)
+    out = _quarter_from_context(t, anchor, context) if context and anchor else None
     out = out or _rules(t, anchor, future)
     if out is None and not re.fullmatch(r"[\d\s.,]+", t) and (anchor is not None or re.search(r"\b\d{4}\b", t)):
         # (without a publication date dateparser would count from today: only absolute dates then)
@@ -207,6 +208,7 @@ def _rules(t: str, anchor: date | None, future: bool) -> dict[str, Any] | None:
     if t in refs:
         return _result(refs[t], "ref", True)
     t = re.sub(r"^(the )?(mid|early|late)-", r"\1", t)
+    t = re.sub(r"^the (?=(?:early|mid|late|middle|end|beginning|start) )", "", t)
     t = _strip_front(t, list(w["modifier"]) + list(PREPOSITIONS))
     t = re.sub(r"^(the )?(mid|early|late)-", r"\1", t)
     if t in refs:
@@ -443,6 +445,8 @@ def _r_unit(m, a, future):
     word = m.group("rel")
     n = _SHIFT[word]
     unit = UNITS[m.group("unit")]
+    if m.group("unit").endswith("s") and unit != "weekend" and n:
+        return _result("PAST_REF" if n < 0 else "FUTURE_REF", "ref", True)  # "past years", "coming quarters"
     guess = word in ("the", "the same", "same")
     if unit == "weekend":
         # "this weekend" read on a Monday is the one just gone.
@@ -613,13 +617,22 @@ _YEAR_AGO = re.compile(r"(?:the |a )?year(?:-| )(?:ago|earlier)(?: period| quart
 _QUARTER_IN_CONTEXT = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)(?:-| )(?:fiscal )?quarter\b")
 
 
-def _year_ago_quarter(t: str, anchor: date, context: str) -> dict[str, Any] | None:
-    if not _YEAR_AGO.fullmatch(t):
+_THE_QUARTER = re.compile(r"(?:the |its )?(?:latest |most recent |current )?(?:quarter|period)")
+
+
+def _quarter_from_context(t: str, anchor: date, context: str) -> dict[str, Any] | None:
+    """"a year ago" / "the latest period" in a sentence naming a quarter: that quarter."""
+    ago = bool(_YEAR_AGO.fullmatch(t))
+    if not ago and not _THE_QUARTER.fullmatch(t):
         return None
-    m = _QUARTER_IN_CONTEXT.search(context.lower())
-    if m:
-        q = int(_words()["ordinal"][m.group(1)])
-        return _result(f"{anchor.year - 1:04d}-Q{q}", "quarter", True)
+    found = _QUARTER_IN_CONTEXT.findall(context.lower())
+    if found:
+        q = int(_words()["ordinal"][found[-1]])
+        year = anchor.year - 1 if ago or q > (anchor.month - 1) // 3 + 1 else anchor.year
+        return _result(f"{year:04d}-Q{q}", "quarter", True)
+    if ago and "quarter" in t:  # "the year-ago quarter": the last quarter completed, a year before
+        y, mo = _add_months(anchor.year - 1, (anchor.month - 1) // 3 * 3 + 1, -3)
+        return _result(f"{y:04d}-Q{(mo - 1) // 3 + 1}", "quarter", True)
     return None
 
 
@@ -653,8 +666,12 @@ def extract_dates(doc, published: str | None) -> list[Annotation]:
     out: list[Annotation] = []
     for s, e, sent in sorted(spans, key=lambda x: x[0]):
         text = doc.text[s:e]
-        context = sent.text if sent is not None else None
-        value = normalize_date(text, published, future=points_ahead(context or ""), context=context)
+        context = None
+        if sent is not None:  # the sentence and the one before it
+            prev = doc[sent.start - 1].sent if sent.start > 0 else None
+            context = (prev.text + " " if prev is not None else "") + sent.text
+        ahead = points_ahead(sent.text) if sent is not None else False
+        value = normalize_date(text, published, future=ahead, context=context)
         if value is None:
             continue
         out.append(Annotation(kind="date", start=s, end=e, text=text, label=value["granularity"], value=value))

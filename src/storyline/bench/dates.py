@@ -48,17 +48,20 @@ def read_timeml(path: Path) -> list[dict]:
             continue
         text = html.unescape(_TAG.sub("", t.group(2))).strip()
         rows.append({"file": path.name, "text": text, "gold": attrs.get("value", ""), "dct": dct,
-                     "sentence": _sentence(body, t.start(), t.end())})
+                     **dict(zip(("sentence", "context"), _sentence(body, t.start(), t.end())))})
     return rows
 
 
-def _sentence(body: str, start: int, end: int) -> str:
-    """The plain text of the sentence around a tagged expression (for the tense cue)."""
-    before = _TAG.sub("", body[max(0, start - 400):start])
+def _sentence(body: str, start: int, end: int) -> tuple[str, str]:
+    """The plain text of the sentence around a tagged expression and the sentence
+    before it (the context ``extract_dates`` gives ``normalize_date`` too)."""
+    before = _TAG.sub("", body[max(0, start - 800):start])
     after = _TAG.sub("", body[end:end + 400])
-    before = re.split(r"[.!?]\s|\n\n", before)[-1]
+    parts = re.split(r"(?<=[.!?])\s|\n\n", before)
     after = re.split(r"[.!?]\s|\n\n", after)[0]
-    return html.unescape(before + _TAG.sub("", body[start:end]) + after)
+    sentence = html.unescape(parts[-1] + _TAG.sub("", body[start:end]) + after)
+    previous = html.unescape(parts[-2]) + " " if len(parts) > 1 else ""
+    return sentence, previous + sentence
 
 
 def load(path: str | Path, limit: int | None = None) -> list[list[dict]]:
@@ -79,7 +82,7 @@ def score(files: list[list[dict]]) -> dict:
     for i, rows in enumerate(files):
         half = "tune" if i % 2 == 0 else "report"
         for r in rows:
-            ours = _value(normalize_date(r["text"], r["dct"], future=points_ahead(r["sentence"]), context=r["sentence"]))
+            ours = _value(normalize_date(r["text"], r["dct"], future=points_ahead(r["sentence"]), context=r["context"]))
             base = _value(dateparser_value(r["text"], parse_published(r["dct"])))
             calendar = r["gold"][:1].isdigit()
             for group in ("all", half) + (("calendar",) if calendar else ()):
