@@ -20,7 +20,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 64
-NEAR_THRESHOLD = 0.8  # Jaccard of word 3-shingles; wire copies with a new headline or trimmed tail pass
+NEAR_THRESHOLD = 0.7  # default; the grouper passes settings.toml [dedup] near_threshold
 MIN_WORDS_EXACT = 8  # shorter bodies ("Read more here") are not evidence of copying
 MIN_WORDS_NEAR = 40  # MinHash on a few dozen shingles is too noisy below this
 

@@ -121,10 +121,12 @@ def text_features(title: str, text: str, *, with_entities: bool = True) -> tuple
     names: dict[str, str] = {}
     for weight, chunk in ((2.0, title), (1.0, text)):
         prev_month: int | None = None
+        prev_day: tuple[int, str | None] | None = None  # "12 March": the day, and its figure key
         for m in WORD_RE.finditer(chunk):
             tok = m.group()
             low = tok.lower()
             if tok[0].isdigit():
+                prev_day = None
                 if YEAR_RE.fullmatch(tok):
                     feats["~" + tok] += weight
                 elif prev_month is not None and tok.isdigit() and 1 <= int(tok) <= 31:
@@ -133,9 +135,20 @@ def text_features(title: str, text: str, *, with_entities: bool = True) -> tuple
                     key = _number_key(tok)
                     if key:
                         feats[key] += weight
+                    if tok.isdigit() and 1 <= int(tok) <= 31:
+                        prev_day = (int(tok), key)
                 prev_month = None
                 continue
             prev_month = MONTHS.get(low.rstrip(".")) if len(low) >= 3 else None
+            if prev_month is not None and prev_day is not None:
+                day, key = prev_day
+                feats[f"~{prev_month:02d}-{day:02d}"] += weight
+                if key:  # the day number was not a figure after all
+                    feats[key] -= weight
+                    if feats[key] <= 0:
+                        del feats[key]
+                prev_month = None
+            prev_day = None
             if low in stop or len(low) < 3 or low in WEEKDAYS:
                 continue
             w = stem(low)

@@ -82,7 +82,7 @@ class Settings:
     score: str = "centroid"
     prior_docs: float = 1000.0
     doc_tokens: float = 400.0
-    near_threshold: float = 0.8
+    near_threshold: float = 0.7
     window_articles: int = 50_000
     dedup: bool = True
 
