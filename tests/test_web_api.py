@@ -303,3 +303,28 @@ def test_article_marks_report_spans(client, ids):
     m = re.search(rf'<mark id="s{span["start"]}-{span["end"]}"[^>]*>([^<]*)</mark>', html)
     assert m, "the passage has no anchor"
     assert m.group(1) == text[span["start"]:span["end"]] == "35"
+
+
+def test_response_cache_replays_until_the_store_changes(tmp_path):
+    db = tmp_path / "cache.db"
+    con = store.connect(db)
+    sample.fill_sample(con)
+    c = TestClient(create_app(db))
+    first = c.get("/api/stories")
+    assert first.headers["x-storyline-cache"] == "miss"
+    again = c.get("/api/stories")
+    assert again.headers["x-storyline-cache"] == "hit"
+    assert again.json() == first.json()
+    assert "default-src 'self'" in again.headers["content-security-policy"]
+    with store.transaction(con):
+        sample.add_story(con, "Ferry returns to Sallow Bay", [
+            sample.Doc("Harbour Gazette", "Ferry back", "The ferry returned to Sallow Bay.", "2031-05-01")])
+    after = c.get("/api/stories")
+    assert after.headers["x-storyline-cache"] == "miss"
+    assert after.json()["total"] == first.json()["total"] + 1
+    assert after.json()["items"][0]["title"] == "Ferry returns to Sallow Bay"
+    assert c.get("/stories/999999").status_code == 404
+    assert "x-storyline-cache" not in c.get("/stories/999999").headers or \
+        c.get("/stories/999999").headers["x-storyline-cache"] == "miss"
+    off = TestClient(create_app(db, cache_entries=0))
+    assert "x-storyline-cache" not in off.get("/api/stories").headers

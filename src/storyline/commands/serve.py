@@ -22,6 +22,8 @@ def register(sub) -> None:
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     p.add_argument("--token-file", metavar="FILE",
                    help=f"file holding the ingest token (or set {TOKEN_ENV}); without one the API is read-only")
+    p.add_argument("--cache", type=int, default=2048, metavar="N",
+                   help="responses kept per worker until the store changes (default 2048; 0 = off)")
     p.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     p.set_defaults(func=run)
 
@@ -38,7 +40,8 @@ def app_from_env():
     """Factory for uvicorn workers: settings travel in environment variables."""
     from storyline.web.app import create_app
 
-    return create_app(os.environ["STORYLINE_DB"], token=os.environ.get(TOKEN_ENV) or None)
+    return create_app(os.environ["STORYLINE_DB"], token=os.environ.get(TOKEN_ENV) or None,
+                      cache_entries=int(os.environ.get("STORYLINE_WEB_CACHE", "2048")))
 
 
 def run(args) -> int:
@@ -57,6 +60,7 @@ def run(args) -> int:
     db = str(Path(args.db).resolve())
     store.connect(db).close()  # create or migrate once, before workers open it read-only
     os.environ["STORYLINE_DB"] = db
+    os.environ["STORYLINE_WEB_CACHE"] = str(max(0, args.cache))
     if token:
         os.environ[TOKEN_ENV] = token
     else:

@@ -27,6 +27,7 @@ from typing import Annotated, Any
 from fastapi import Body, Depends, FastAPI, Header, HTTPException, Path as PathParam, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -70,6 +71,82 @@ class SecurityHeaders:
             await send(message)
 
         return await self.app(scope, receive, send_with_headers)
+
+
+class ResponseCache:
+    """ASGI middleware keeping whole GET responses until the store changes.
+
+    Pages and API answers depend only on the URL and the store, so a response
+    can be replayed until another connection commits: ``PRAGMA data_version``
+    (one cheap call on this worker's own read connection) tells when that
+    happens, and the whole cache is dropped. Bounded in entries and bytes
+    (least recently used go first); ``x-storyline-cache`` says hit or miss.
+    """
+
+    PREFIXES = ("/stories/", "/articles/", "/api/stories", "/api/articles", "/api/outlets", "/api/search")
+    EXACT = ("/", "/outlets", "/search", "/openapi.json")
+
+    def __init__(self, app, db: "Store", max_entries: int = 2048, max_bytes: int = 64 << 20):
+        from collections import OrderedDict
+
+        self.app = app
+        self.store = db
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.entries: OrderedDict[bytes, tuple[dict, list[bytes], int]] = OrderedDict()
+        self.size = 0
+        self.version: int | None = None
+        self.con: sqlite3.Connection | None = None
+
+    def _cacheable(self, scope) -> bool:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or self.max_entries <= 0:
+            return False
+        path = scope["path"]
+        if any(k == b"authorization" for k, _ in scope["headers"]):
+            return False
+        return path in self.EXACT or (path.startswith(self.PREFIXES) and "/export/" not in path)
+
+    def _check_version(self) -> None:
+        if self.con is None:  # its own connection: data_version only compares within one connection
+            self.con = store.connect(self.store.db, readonly=True)
+        version = self.con.execute("PRAGMA data_version").fetchone()[0]
+        if version != self.version:
+            self.entries.clear()
+            self.size = 0
+            self.version = version
+
+    async def __call__(self, scope, receive, send):
+        if not self._cacheable(scope):
+            return await self.app(scope, receive, send)
+        self._check_version()
+        key = scope["method"].encode() + b" " + scope["raw_path"] + b"?" + scope["query_string"]
+        hit = self.entries.get(key)
+        if hit is not None:
+            self.entries.move_to_end(key)
+            start, body, _ = hit
+            await send({**start, "headers": [*start["headers"], (b"x-storyline-cache", b"hit")]})
+            await send({"type": "http.response.body", "body": b"".join(body)})
+            return
+        captured: dict[str, Any] = {"start": None, "body": [], "ok": True}
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                captured["start"] = message
+                captured["ok"] = message["status"] == 200
+                message = {**message, "headers": [*message.get("headers", []), (b"x-storyline-cache", b"miss")]}
+            elif message["type"] == "http.response.body" and captured["ok"]:
+                captured["body"].append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        if captured["ok"] and captured["start"] is not None:
+            size = sum(map(len, captured["body"]))
+            if size <= self.max_bytes // 16:
+                self.entries[key] = (captured["start"], captured["body"], size)
+                self.size += size
+                while len(self.entries) > self.max_entries or self.size > self.max_bytes:
+                    _, (_, _, old) = self.entries.popitem(last=False)
+                    self.size -= old
 
 
 class Store:
@@ -118,11 +195,11 @@ class PostedArticle(BaseModel):
         return d
 
 
-def _read_connection(request: Request) -> sqlite3.Connection:
+async def _read_connection(request: Request) -> sqlite3.Connection:
     return request.app.state.store.read()
 
 
-def _filters(
+async def _filters(
     date_from: Annotated[str | None, Query(alias="from", pattern=DATE_RE, description="YYYY[-MM[-DD]]")] = None,
     date_to: Annotated[str | None, Query(alias="to", pattern=DATE_RE, description="YYYY[-MM[-DD]]")] = None,
     outlet: Annotated[str | None, Query(max_length=200, description="exact outlet name")] = None,
@@ -153,8 +230,12 @@ def _templates() -> Environment:
     return env
 
 
-def create_app(db: str | Path, token: str | None = None) -> FastAPI:
-    """Build the app serving the store at ``db``; ``token`` enables ingest over HTTP."""
+def create_app(db: str | Path, token: str | None = None, cache_entries: int = 2048) -> FastAPI:
+    """Build the app serving the store at ``db``.
+
+    ``token`` enables ingest over HTTP; ``cache_entries`` bounds the
+    response cache (0 turns it off).
+    """
     if not Path(db).exists():
         store.connect(db).close()  # create an empty, migrated store so reads work
     st = Store(db)
@@ -167,7 +248,8 @@ def create_app(db: str | Path, token: str | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(ResponseCache, db=st, max_entries=cache_entries)
+    app.add_middleware(SecurityHeaders)  # added last = outermost: errors and cache hits get the headers too
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.state.store = st
     app.state.token = token
@@ -182,34 +264,34 @@ def create_app(db: str | Path, token: str | None = None) -> FastAPI:
     # ------------------------------------------------------------------ API
 
     @app.get("/api/stories", tags=["stories"], summary="Stories, newest and largest first")
-    def api_stories(c: Con, f: F, limit: Limit = PAGE_SIZE, offset: Offset = 0) -> dict[str, Any]:
+    async def api_stories(c: Con, f: F, limit: Limit = PAGE_SIZE, offset: Offset = 0) -> dict[str, Any]:
         return queries.list_stories(c, f, limit, offset)
 
     @app.get("/api/stories/{story_id}", tags=["stories"], summary="One story with members, comparison and places")
-    def api_story(c: Con, story_id: Id) -> dict[str, Any]:
+    async def api_story(c: Con, story_id: Id) -> dict[str, Any]:
         page = queries.story_page(c, story_id, with_text=False)
         if page is None:
             raise not_found("story", story_id)
         if page["comparison"] is None:
-            page["comparison"] = _compute_report(st, story_id)
+            page["comparison"] = await run_in_threadpool(_compute_report, st, story_id)
         return page
 
     @app.get("/api/stories/{story_id}/comparison", tags=["stories"], summary="The comparison report of one story")
-    def api_comparison(c: Con, story_id: Id) -> dict[str, Any]:
+    async def api_comparison(c: Con, story_id: Id) -> dict[str, Any]:
         if queries.get_story(c, story_id) is None:
             raise not_found("story", story_id)
-        report = queries.get_report(c, story_id) or _compute_report(st, story_id)
+        report = queries.get_report(c, story_id) or await run_in_threadpool(_compute_report, st, story_id)
         if report is None:
             raise HTTPException(status_code=404, detail=f"story {story_id} has no comparison yet")
         return report
 
     @app.get("/api/articles", tags=["articles"], summary="Articles, newest first")
-    def api_articles(c: Con, f: F, limit: Limit = PAGE_SIZE, offset: Offset = 0) -> dict[str, Any]:
+    async def api_articles(c: Con, f: F, limit: Limit = PAGE_SIZE, offset: Offset = 0) -> dict[str, Any]:
         return queries.list_articles(c, f, limit, offset)
 
     @app.get("/api/articles/{article_id}", tags=["articles"],
              summary="One article: clean text, removed pieces, annotations, live-blog entries, story")
-    def api_article(c: Con, article_id: Id) -> dict[str, Any]:
+    async def api_article(c: Con, article_id: Id) -> dict[str, Any]:
         article = queries.article_page(c, article_id)
         if article is None:
             raise not_found("article", article_id)
@@ -217,12 +299,12 @@ def create_app(db: str | Path, token: str | None = None) -> FastAPI:
         return article
 
     @app.get("/api/outlets", tags=["outlets"], summary="Outlets with article and story counts")
-    def api_outlets(c: Con) -> dict[str, Any]:
+    async def api_outlets(c: Con) -> dict[str, Any]:
         items = queries.list_outlets(c)
         return {"total": len(items), "items": items}
 
     @app.get("/api/search", tags=["search"], summary="Full-text search over articles, with their stories")
-    def api_search(c: Con, f: F, limit: Limit = 20, offset: Offset = 0) -> dict[str, Any]:
+    async def api_search(c: Con, f: F, limit: Limit = 20, offset: Offset = 0) -> dict[str, Any]:
         result = queries.search(c, f, limit, offset)
         for it in result["items"]:
             it["snippet"] = (it["snippet"] or "").replace("\x01", "[").replace("\x02", "]")
@@ -260,7 +342,7 @@ def create_app(db: str | Path, token: str | None = None) -> FastAPI:
         return StreamingResponse(lines(), media_type=media,
                                  headers={"content-disposition": f'attachment; filename="articles.{fmt}"'})
 
-    def require_token(authorization: Annotated[str | None, Header()] = None) -> None:
+    async def require_token(authorization: Annotated[str | None, Header()] = None) -> None:
         if not app.state.token:
             raise HTTPException(status_code=403, detail="read-only: no ingest token is configured")
         given = (authorization or "").removeprefix("Bearer ").strip()
@@ -287,40 +369,39 @@ def create_app(db: str | Path, token: str | None = None) -> FastAPI:
             data += chunk
             if len(data) > MAX_UPLOAD:
                 raise HTTPException(status_code=413, detail=f"file larger than {MAX_UPLOAD} bytes")
-        from starlette.concurrency import run_in_threadpool
         return await run_in_threadpool(_ingest_bytes, st, filename, bytes(data))
 
     @app.get("/api/health", tags=["meta"], summary="Store counts and whether ingest is enabled")
-    def api_health(c: Con) -> dict[str, Any]:
+    async def api_health(c: Con) -> dict[str, Any]:
         return {"ok": True, "version": __version__, "ingest": bool(app.state.token), **queries.counts(c)}
 
     # ---------------------------------------------------------------- pages
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def page_river(request: Request, c: Con, f: F, page: PageNo = 1):
+    async def page_river(request: Request, c: Con, f: F, page: PageNo = 1):
         result = queries.list_stories(c, f, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         return render("river.html", request, result=result, page=page, filters=f,
                       pages=view.pagination(result, page))
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
-    def page_search(request: Request, c: Con, f: F, page: PageNo = 1):
+    async def page_search(request: Request, c: Con, f: F, page: PageNo = 1):
         result = queries.search(c, f, 20, (page - 1) * 20)
         return render("search.html", request, result=result, page=page, filters=f,
                       pages=view.pagination(result, page))
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
-    def page_story(request: Request, c: Con, story_id: Id):
+    async def page_story(request: Request, c: Con, story_id: Id):
         data = queries.story_page(c, story_id)
         if data is None:
             raise not_found("story", story_id)
         if data["story"]["merged_into"]:
             return Response(status_code=308, headers={"location": f"/stories/{int(data['story']['merged_into'])}"})
         if data["comparison"] is None:
-            data["comparison"] = _compute_report(st, story_id)
+            data["comparison"] = await run_in_threadpool(_compute_report, st, story_id)
         return render("story.html", request, **view.story_view(data))
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-    def page_article(request: Request, c: Con, article_id: Id):
+    async def page_article(request: Request, c: Con, article_id: Id):
         article = queries.article_page(c, article_id)
         if article is None:
             raise not_found("article", article_id)
@@ -328,7 +409,7 @@ def create_app(db: str | Path, token: str | None = None) -> FastAPI:
                       body=view.article_body(article["clean_text"], article["spans"], article["annotations"]))
 
     @app.get("/outlets", response_class=HTMLResponse, include_in_schema=False)
-    def page_outlets(request: Request, c: Con):
+    async def page_outlets(request: Request, c: Con):
         return render("outlets.html", request, outlets=queries.list_outlets(c))
 
     @app.exception_handler(HTTPException)

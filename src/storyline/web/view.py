@@ -9,6 +9,7 @@ markup built in Python is from fixed strings around escaped text.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import Any
@@ -271,6 +272,11 @@ def story_view(data: dict[str, Any]) -> dict[str, Any]:
         it = _item(x, texts)
         it["id"] = str(x.get("fact_id") or "") if isinstance(x, dict) else ""
         facts[it["id"]] = it["label"]
+        first_by_outlet: dict[str, dict[str, Any]] = {}
+        for sp in it["spans"]:
+            first_by_outlet.setdefault(sp["outlet"], sp)
+        # one cell per outlet column: its passage, or just a tick, or nothing
+        it["cells"] = [(c, first_by_outlet.get(c["outlet"]), c["outlet"] in it["outlets"]) for c in columns]
         consensus.append(it)
     discrepancies = [_discrepancy(x, texts, facts) for x in _as_list(report.get("discrepancies"))]
     quotes = []
@@ -315,6 +321,8 @@ def story_view(data: dict[str, Any]) -> dict[str, Any]:
         timeline.append(it)
     first = report.get("first_reported")
     places = data.get("places") or []
+    for m in members:
+        m["why"] = _explain(m.get("explanation"))
     return {
         "story": data["story"], "members": members, "columns": columns, "colours": colours,
         "has_report": bool(report), "consensus": consensus, "discrepancies": discrepancies,
@@ -324,6 +332,20 @@ def story_view(data: dict[str, Any]) -> dict[str, Any]:
         "n_unique": sum(len(c["unique"]) for c in columns),
         "n_omitted": sum(len(c["omitted"]) for c in columns),
     }
+
+
+def _explain(explanation: Any, most: int = 4) -> list[str]:
+    """A story member's explanation as short "key: value" strings."""
+    if isinstance(explanation, dict):
+        out = []
+        for k, v in list(explanation.items())[:most]:
+            if isinstance(v, float):
+                v = f"{v:.2f}"
+            elif isinstance(v, (list, dict)):
+                v = json.dumps(v, ensure_ascii=False)[:80]
+            out.append(f"{k}: {v}")
+        return out
+    return [str(explanation)] if explanation else []
 
 
 # ---------------------------------------------------------------------- map
