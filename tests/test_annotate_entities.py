@@ -109,3 +109,18 @@ def test_resolve_across_updates_quote_speakers():
     q = Annotation("quote", 0, 5, "hello", "direct", {"speaker": "Zelenskyy", "speaker_key": "person:zelenskyy"})
     out = resolve_across([[_ent("person:volodymyr zelensky", "Volodymyr Zelensky")], [_ent("person:zelenskyy", "Zelenskyy"), q]])
     assert out[1][1].value["speaker_key"] == out[0][0].value["key"]
+
+
+def test_bare_namesake_goes_to_the_one_named_last(nlp):
+    text = (
+        "Prime Minister Ewa Lindqvist said on Wednesday that the border would stay open. "
+        "Lindqvist told parliament the decision was final. "
+        "Her rival, Johan Lindqvist, who leads the Green Alliance, called the plan reckless. "
+        "Mr Lindqvist said his party would vote against it."
+    )
+    anns = extract_entities(nlp(text))
+    ewa, johan = key_of(anns, "Ewa Lindqvist"), key_of(anns, "Johan Lindqvist")
+    assert ewa != johan
+    bare = [a.value["key"] for a in anns if a.kind == "entity" and a.text == "Lindqvist"]
+    assert bare == [ewa]
+    assert key_of(anns, "Mr Lindqvist") == johan

@@ -85,12 +85,13 @@ def _fill_speaker(quote: Annotation, entities: list[Annotation], text: str) -> N
     """Set the quote's ``speaker_key`` (and canonical ``speaker``) from the entity it names.
 
     The quote extractor gives the speaker span and, for a pronoun or a
-    relative ("he", "who"), the span of its antecedent; the antecedent is
-    tried first, then the span itself.
+    relative ("he", "who"), the span of its antecedent. The span itself is
+    tried first (a name there is the speaker, and the entity resolution
+    knows namesakes apart); the antecedent only when the span names no entity.
     """
     v = quote.value
     hit = None
-    for key in ("speaker_antecedent_span", "speaker_span"):
+    for key in ("speaker_span", "speaker_antecedent_span"):
         span = v.get(key)
         if span:
             hit = resolve_speaker(entities, span[0], span[1], text[span[0] : span[1]], span[0])

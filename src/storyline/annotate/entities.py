@@ -219,8 +219,12 @@ def _is_name_token(t) -> bool:
     return t.text[:1].isupper() and t.is_alpha and t.pos_ in ("PROPN", "NOUN", "ADJ", "X")
 
 
+# Lower-case words the NER sometimes takes into a name's start ("meet European Commission").
+_NOT_NAME_START = frozenset({"VERB", "AUX", "ADV", "ADP", "PRON", "SCONJ", "CCONJ", "PART", "DET"})
+
+
 def _trim(doc, i: int, j: int) -> tuple[int, int]:
-    while i < j and (doc[i].lower_ == "the" or doc[i].is_punct):
+    while i < j and (doc[i].lower_ == "the" or doc[i].is_punct or (doc[i].is_lower and doc[i].pos_ in _NOT_NAME_START)):
         i += 1
     while j > i and (doc[j - 1].is_punct or doc[j - 1].text in ("'s", "\u2019s", "'", "\u2019")):
         j -= 1
@@ -534,6 +538,8 @@ def extract_entities(doc) -> list[Annotation]:
         for m in ms:
             m.key = key
 
+    _nearest_namesake(persons)
+
     # Others: cluster by folded name within a label, countries by their ISO code.
     _key_others(mentions)
 
@@ -549,8 +555,7 @@ def extract_entities(doc) -> list[Annotation]:
             d.key = fits.most_common(1)[0][0]
         elif d.j < len(doc) and doc[d.j].lower_ != "of":
             # no holder known: the last person named shortly before, if no role of theirs excludes it
-            window = doc[d.i].sent.start
-            prev = doc[window - 1].sent.start if window > 0 else 0
+            prev = _previous_sentence_start(doc, d.i)
             free = [m for m in before if not roles_by_key.get(m.key) and " " in m.key and m.i >= prev]
             if free:
                 d.key = free[-1].key
@@ -558,6 +563,32 @@ def extract_entities(doc) -> list[Annotation]:
             mentions.append(d)
     mentions.sort(key=lambda m: m.i)
     return _annotations(doc, mentions)
+
+
+def _previous_sentence_start(doc, i: int) -> int:
+    """Start token of the sentence before token i's (walking back: Token.sent rescans the doc)."""
+    seen = 0
+    for k in range(i, 0, -1):
+        if doc[k].is_sent_start:
+            seen += 1
+            if seen == 2:
+                return k
+    return 0
+
+
+def _nearest_namesake(persons: list[Mention]) -> None:
+    """A bare surname shared by several people named in the article ("Lindqvist" after Ewa and
+    Johan Lindqvist) goes to the one named last before it; before any of them it stays apart."""
+    full = [m for m in persons if len(m.words) >= 2]
+    for m in persons:
+        if len(m.words) != 1:
+            continue
+        fits = [f for f in full if _surname_matches(m.words, split_person(f.words)[1])]
+        if len({f.key for f in fits}) < 2:
+            continue
+        before = [f for f in fits if f.j <= m.i]
+        if before:
+            m.key = before[-1].key
 
 
 def _key_others(mentions: list[Mention]) -> None:

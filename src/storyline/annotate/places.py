@@ -120,6 +120,11 @@ class Gazetteer:
             if big is None:
                 continue
             self._add(s["name"], Place(int(s["geonameid"]), s["name"], "region", "US", big.lat, big.lon, 0), True)
+        # Continents, as regions with no country ("Europe", "North America").
+        for c in gc.get_continents().values():
+            name = c.get("asciiName") or c.get("toponymName")
+            if name and c.get("lat") is not None:
+                self._add(name, Place(int(c["geonameId"]), name, "region", "", float(c["lat"]), float(c["lng"]), int(c.get("population") or 0)), True)
         self.demonyms = {fold(d): iso for d, iso in data_rows("demonyms.txt")}
         self._stems = {fold(name)[:4]: iso for iso, name in self.country_names.items()}
 
@@ -225,7 +230,7 @@ def _score(place: Place, primary: bool, context: Counter, outlet_cc: str | None)
         s = STATE_SCORE
     else:
         s = math.log10(max(place.population, 1000))
-    if context.get(place.country):
+    if place.country and context.get(place.country):
         s += CONTEXT_BONUS * min(1.0, 0.5 + 0.25 * context[place.country])
     if outlet_cc and place.country == outlet_cc:
         s += OUTLET_BONUS
@@ -253,7 +258,7 @@ def resolve_place(name: str, *, region: bool = False, context: Counter | None = 
     return {
         "name": out_name,
         "kind": kind,
-        "country": best.country,
+        "country": best.country or None,
         "lat": round(best.lat, 5),
         "lon": round(best.lon, 5),
         "confidence": round(conf, 3),
