@@ -79,7 +79,8 @@ class Settings:
     title_candidates: int = 40
     weights: dict[str, float] = field(default_factory=lambda: {
         "words": 1.0, "entities": 2.0, "places": 1.5, "dates": 1.0, "figures": 0.5})
-    score: str = "centroid"
+    core_terms: int = 20
+    coverage_power: float = 0.0
     prior_docs: float = 1000.0
     doc_tokens: float = 400.0
     near_threshold: float = 0.7
@@ -118,7 +119,7 @@ class Story:
     """An active story in memory: centroid, dates, outlets, members and index keys."""
 
     __slots__ = ("id", "centroid", "norm2", "first", "last", "members", "outlets", "n_copies",
-                 "index_keys", "title_cands")
+                 "index_keys", "title_cands", "_core", "_core_at")
 
     def __init__(self, story_id: int):
         self.id = story_id
@@ -131,6 +132,20 @@ class Story:
         self.n_copies = 0
         self.index_keys: set[str] = set()
         self.title_cands: list[tuple[Any, str, dict[str, float]]] = []
+        self._core: tuple[dict[str, float], float] = ({}, 0.0)
+        self._core_at = -1
+
+    def core(self, k: int) -> tuple[dict[str, float], float]:
+        """The story's ``k`` heaviest centroid features (what most members share) and their total.
+
+        Recomputed after each of the first 20 articles, then every 5th (cheap on big stories).
+        """
+        n = len(self.members)
+        if self._core_at != n and (n < 20 or n - self._core_at >= 5 or self._core_at < 0):
+            top = heapq.nlargest(k, self.centroid.items(), key=lambda kv: kv[1])
+            self._core = (dict(top), sum(w for _, w in top))
+            self._core_at = n
+        return self._core
 
     def see(self, doc: StoryDoc) -> None:
         self.members.append(doc.article_id)
@@ -153,7 +168,10 @@ class Story:
                 c[f] = old + w
         self.norm2 += 2.0 * dot + 1.0
 
-    def score(self, vec: dict[str, float], mode: str = "centroid") -> float:
+    def score(self, vec: dict[str, float], core_terms: int = 0, coverage_power: float = 0.0) -> float:
+        """Cosine to the centroid, times the share of the story's core the article covers
+        raised to ``coverage_power`` (an article must report what the story is about, not
+        only share its background)."""
         c = self.centroid
         get = c.get
         dot = 0.0
@@ -161,10 +179,13 @@ class Story:
             x = get(f)
             if x is not None:
                 dot += w * x
-        if mode == "average":
-            n = len(self.members) - self.n_copies
-            return dot / n if n else 0.0
-        return dot / math.sqrt(self.norm2) if self.norm2 > 0 else 0.0
+        cos = dot / math.sqrt(self.norm2) if self.norm2 > 0 else 0.0
+        if coverage_power and core_terms and cos > 0:
+            core, total = self.core(core_terms)
+            if total > 0:
+                covered = sum(w for f, w in core.items() if f in vec)
+                cos *= (covered / total) ** coverage_power
+        return cos
 
     def title(self) -> tuple[Any, str]:
         """(article id, headline) of the member closest to the centroid."""
@@ -361,7 +382,7 @@ class Grouper:
             tf = self._time_factor(st, day)
             if tf is None:
                 continue
-            scored.append((st.score(vec, self.s.score) * tf, sid))
+            scored.append((st.score(vec, self.s.core_terms, self.s.coverage_power) * tf, sid))
         if not scored:
             return None, 0.0, None, len(cands)
         scored.sort(key=lambda x: (-x[0], x[1]))
