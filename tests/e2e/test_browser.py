@@ -137,7 +137,13 @@ def test_story_page_shows_outlets_side_by_side(site, page):
     m = re.fullmatch(r"/articles/(\d+)#(s\d+-\d+)", href)
     assert m, href
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "story.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 1500})
+    page.screenshot(path=str(SHOTS / "story.png"), full_page=False)
+    page.locator("#outlets").scroll_into_view_if_needed()
+    page.locator("#outlets").screenshot(path=str(SHOTS / "story-side-by-side.png"))
+    if page.locator("#map").count():
+        page.locator("#map").screenshot(path=str(SHOTS / "story-map.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
     _no_script_ran(page, server.url)
     page.goto(server.url + href)
     mark = page.locator(f"mark#{m.group(2)}")

