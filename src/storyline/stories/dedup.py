@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHashLSH
 
 NUM_PERM = 64
 NEAR_THRESHOLD = 0.7  # default; the grouper passes settings.toml [dedup] near_threshold
@@ -34,8 +34,29 @@ class Duplicate:
     score: float
 
 
-def _crc32(b: bytes) -> int:
-    return zlib.crc32(b)
+_MASK = np.uint64(0xFFFFFFFF)
+
+
+_WORD_HASH: dict[str, int] = {}
+
+
+def shingle_hashes(words: list[str]) -> np.ndarray:
+    """32-bit hashes of the word 3-shingles: CRC32 per word (cached), combined with numpy.
+
+    CRC32 is the same in every process (Python's ``hash`` is not), so the same texts give the
+    same sketches and the same duplicate decisions in every run.
+    """
+    cache = _WORD_HASH
+    if len(cache) > 500_000:
+        cache.clear()
+    get = cache.get
+    hs = [get(w) for w in words]
+    for i, v in enumerate(hs):
+        if v is None:
+            hs[i] = cache[words[i]] = zlib.crc32(words[i].encode("utf-8"))
+    h = np.array(hs, dtype=np.uint64)
+    mixed = (h[:-2] * np.uint64(0x9E3779B1) + h[1:-1] * np.uint64(0x85EBCA77) + h[2:]) & _MASK
+    return np.unique(mixed)
 
 
 class Deduper:
@@ -46,8 +67,9 @@ class Deduper:
         window: how many recent articles stay indexed (oldest evicted first).
 
     Note:
-        Hashing uses CRC32 (stable across runs and processes, unlike Python's ``hash``), so an
-        index rebuilt from the store after a restart finds the same copies.
+        Sketches live only in memory; after a restart the index is rebuilt from the stored
+        texts of the active window (hashing is stable across processes), so it finds the same
+        copies.
 
     Examples:
         >>> d = Deduper()
@@ -59,27 +81,31 @@ class Deduper:
     def __init__(self, threshold: float = NEAR_THRESHOLD, window: int = 50_000, num_perm: int = NUM_PERM):
         self.threshold = threshold
         self.window = window
-        self._template = MinHash(num_perm=num_perm, hashfunc=_crc32)
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        rng = np.random.RandomState(1)  # fixed: sketches must match across runs
+        # multiply-shift hashing: random odd 64-bit multipliers, arithmetic wraps mod 2^64
+        hi = rng.randint(0, 1 << 31, size=(2, num_perm)).astype(np.uint64)
+        lo = rng.randint(0, 1 << 31, size=(2, num_perm)).astype(np.uint64)
+        self._a = (hi[0] << np.uint64(33)) | (lo[0] << np.uint64(1)) | np.uint64(1)
+        self._b = (hi[1] << np.uint64(32)) | lo[1]
+        # weigh false negatives high: the estimated Jaccard check below removes false positives
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.1, 0.9))
         self.exact: dict[bytes, Any] = {}
-        self.sketches: dict[Any, MinHash] = {}
+        self.sketches: dict[Any, LeanMinHash] = {}
         self.order: deque[tuple[Any, bytes]] = deque()
 
     @staticmethod
     def body_hash(body: str) -> bytes:
         return hashlib.blake2b(body.encode("utf-8"), digest_size=12).digest()
 
-    def sketch(self, body: str) -> MinHash | None:
+    def sketch(self, body: str) -> LeanMinHash | None:
         words = body.split()
         if len(words) < MIN_WORDS_NEAR:
             return None
-        shingles = {" ".join(words[i:i + 3]).encode("utf-8") for i in range(len(words) - 2)}
-        m = MinHash(num_perm=len(self._template.hashvalues), hashfunc=_crc32,
-                    permutations=self._template.permutations, scheme=self._template.scheme)
-        m.update_batch(shingles)
-        return m
+        hv = shingle_hashes(words)[:, None]
+        values = ((hv * self._a + self._b) >> np.uint64(16)).min(axis=0)  # top 48 bits of a*x+b mod 2^64
+        return LeanMinHash(seed=1, hashvalues=values, scheme="legacy")
 
-    def check(self, body: str, sketch: MinHash | None = None) -> Duplicate | None:
+    def check(self, body: str, sketch: LeanMinHash | None = None) -> Duplicate | None:
         """The earlier article ``body`` copies, or None. Exact copies win over near ones."""
         n_words = body.count(" ") + 1 if body else 0
         if n_words < MIN_WORDS_EXACT:
@@ -98,7 +124,7 @@ class Deduper:
                 best = Duplicate(key, "near", round(j, 4))
         return best
 
-    def add(self, article_id: Any, body: str, sketch: MinHash | None = None) -> None:
+    def add(self, article_id: Any, body: str, sketch: LeanMinHash | None = None) -> None:
         """Index an original (copies are not indexed: their original already is)."""
         if (body.count(" ") + 1 if body else 0) < MIN_WORDS_EXACT:
             return

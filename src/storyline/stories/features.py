@@ -114,9 +114,24 @@ def _number_key(tok: str) -> str | None:
     return f"={v:g}"
 
 
+_TOKENS: dict[str, tuple] = {}  # token -> (word key or None, month or None, capitalised, title-case)
+
+
+def _token(tok: str) -> tuple:
+    info = _TOKENS.get(tok)
+    if info is None:
+        if len(_TOKENS) > 400_000:
+            _TOKENS.clear()
+        low = tok.lower()
+        month = MONTHS.get(low.rstrip(".")) if len(low) >= 3 else None
+        keep = not (low in stopwords() or len(low) < 3 or low in WEEKDAYS)
+        info = _TOKENS[tok] = (stem(low) if keep else None, month, tok[0].isupper(),
+                               tok.istitle() and not tok.isupper())
+    return info
+
+
 def text_features(title: str, text: str, *, with_entities: bool = True) -> tuple[Counter, dict[str, str]]:
     """Bag of channel-prefixed features from plain text (the fallback without annotations)."""
-    stop = stopwords()
     feats: Counter = Counter()
     names: dict[str, str] = {}
     for weight, chunk in ((2.0, title), (1.0, text)):
@@ -124,7 +139,6 @@ def text_features(title: str, text: str, *, with_entities: bool = True) -> tuple
         prev_day: tuple[int, str | None] | None = None  # "12 March": the day, and its figure key
         for m in WORD_RE.finditer(chunk):
             tok = m.group()
-            low = tok.lower()
             if tok[0].isdigit():
                 prev_day = None
                 if YEAR_RE.fullmatch(tok):
@@ -139,7 +153,7 @@ def text_features(title: str, text: str, *, with_entities: bool = True) -> tuple
                         prev_day = (int(tok), key)
                 prev_month = None
                 continue
-            prev_month = MONTHS.get(low.rstrip(".")) if len(low) >= 3 else None
+            w, prev_month, cap, titlecase = _token(tok)
             if prev_month is not None and prev_day is not None:
                 day, key = prev_day
                 feats[f"~{prev_month:02d}-{day:02d}"] += weight
@@ -149,17 +163,15 @@ def text_features(title: str, text: str, *, with_entities: bool = True) -> tuple
                         del feats[key]
                 prev_month = None
             prev_day = None
-            if low in stop or len(low) < 3 or low in WEEKDAYS:
+            if w is None:
                 continue
-            w = stem(low)
             feats[w] += weight
-            if with_entities and tok[0].isupper() and prev_month is None:
+            if with_entities and cap and prev_month is None and (weight == 1.0 or not titlecase):
                 # mid-sentence capitals are names; headline case and sentence starts are not
                 i = m.start() - 1
                 while i >= 0 and chunk[i] == " ":
                     i -= 1
-                initial = i < 0 or chunk[i] in SENTENCE_END
-                if not initial and (weight == 1.0 or not tok.istitle() or tok.isupper()):
+                if i >= 0 and chunk[i] not in SENTENCE_END:
                     key = "@" + w
                     feats[key] += weight
                     names.setdefault(key, tok)

@@ -241,7 +241,7 @@ class Grouper:
     def __init__(self, settings: Settings | None = None, next_id: int = 1):
         self.s = settings or Settings.load()
         self.next_id = next_id
-        self.df: dict[str, int] = {}
+        self.df: dict[str, float] = {}
         self.n_docs = 0
         self.stories: dict[int, Story] = {}
         self.index = StoryIndex(self.s.max_posting)
@@ -253,26 +253,34 @@ class Grouper:
         w = self.s.weights
         self._prior = background_df(self.s.prior_docs, self.s.doc_tokens)
         self._chan_w = {"": w.get("words", 1.0), **{p: w.get(name, 1.0) for p, name in CHANNELS.items()}}
+        # words can start with any letter: only the four channel prefixes map to other weights
 
     # ------------------------------------------------------------------ vectors
 
     def vectorize(self, doc: StoryDoc, *, learn: bool = True) -> dict[str, float]:
-        """Unit TF-IDF vector of the doc; ``learn`` adds it to the document frequencies first."""
+        """Unit TF-IDF vector of the doc; ``learn`` adds it to the document frequencies first.
+
+        ``self.df`` holds observed document frequency plus the background prior of each feature.
+        """
         df = self.df
+        prior = self._prior
         if learn:
             self.n_docs += 1
             for f in doc.features:
-                df[f] = df.get(f, 0) + 1
-        n1 = self.n_docs + 1 + self.s.prior_docs
-        prior = self._prior
+                d = df.get(f)
+                df[f] = (prior(f) if d is None else d) + 1.0
+        log = math.log
+        log_n1 = log(self.n_docs + 1 + self.s.prior_docs)
         chan_w = self._chan_w
+        words_w = chan_w[""]
         vec: dict[str, float] = {}
         norm2 = 0.0
-        log = math.log
         for f, tf in doc.features.items():
-            first = f[0]
-            cw = chan_w.get(first, chan_w[""]) if first in "@#~=" else chan_w[""]
-            w = cw * (1.0 + log(tf)) * (log(n1 / (df.get(f, 0) + prior(f) + 1)) + 1.0)
+            d = df.get(f)
+            if d is None:
+                d = prior(f)
+            w = (chan_w.get(f[0], words_w) * (log_n1 - log(d + 1.0) + 1.0)
+                 * (1.0 if tf == 1.0 else 1.0 + log(tf)))
             vec[f] = w
             norm2 += w * w
         if norm2 > 0:
