@@ -72,9 +72,9 @@ MIGRATIONS: list[str] = [
         stage TEXT NOT NULL DEFAULT 'ingested',
         ingested_at REAL NOT NULL
     );
-    CREATE INDEX articles_hash ON articles(content_hash);
+    CREATE INDEX articles_hash ON articles(content_hash, outlet);
     CREATE INDEX articles_url ON articles(url);
-    CREATE INDEX articles_ext ON articles(external_id);
+    CREATE INDEX articles_ext ON articles(external_id, outlet);
     CREATE INDEX articles_parent ON articles(parent_id);
     CREATE INDEX articles_published ON articles(published);
     CREATE INDEX articles_stage ON articles(stage);

@@ -80,6 +80,7 @@ def ingest_paths(con: sqlite3.Connection, paths: list[str], *, source: str | Non
                  progress: Progress | None = None, on_message: Callable[[str], None] | None = None) -> IngestSummary:
     """Ingest files, folders and globs into the store; never raises for bad input."""
     summary = IngestSummary()
+    db_files = _store_files(con)
 
     def say(kind: str, rec: Reject) -> None:
         msg = f"{kind}: {rec.message()}"
@@ -95,6 +96,8 @@ def ingest_paths(con: sqlite3.Connection, paths: list[str], *, source: str | Non
             say("rejected", item)
             continue
         path = item
+        if str(path.resolve()) in db_files:
+            continue  # the store itself, when it lives inside an ingested folder
         summary.files += 1
         try:
             sha, size = file_sha256(path), path.stat().st_size
@@ -110,6 +113,15 @@ def ingest_paths(con: sqlite3.Connection, paths: list[str], *, source: str | Non
             continue
         _ingest_file(con, path, sha, size, source, summary, say, progress)
     return summary
+
+
+def _store_files(con: sqlite3.Connection) -> set[str]:
+    files = set()
+    for row in con.execute("PRAGMA database_list"):
+        if row[2]:
+            base = str(Path(row[2]).resolve())
+            files |= {base, base + "-wal", base + "-shm", base + "-journal"}
+    return files
 
 
 def _ingest_file(con, path: Path, sha: str, size: int, source, summary: IngestSummary, say, progress) -> None:

@@ -181,7 +181,16 @@ def read_text(path: str, data: bytes, source: str | None) -> Iterator[Item]:
         yield Reject(path, "no body text after the headline", line=1)
         return
     yield _article(path, None, fmt="text", title=title, text=body, published=published, url=None,
-                   source=source, external_id=None, html=None, extra={}, raw=None)
+                   source=source or folder_domain(path), external_id=None, html=None, extra={}, raw=None)
+
+
+DOMAIN_LIKE = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$", re.IGNORECASE)
+
+
+def folder_domain(path: str) -> str | None:
+    """A text file's outlet from its folder when the folder is named like a domain (``outlet.example/``)."""
+    name = Path(path).parent.name
+    return name.lower() if DOMAIN_LIKE.match(name) else None
 
 
 JSONL_TEXT_FIELDS = ("id", "title", "text", "html", "published", "source", "url")
@@ -223,7 +232,7 @@ def read_jsonl(path: str, stream: IO[bytes], source: str | None) -> Iterator[Ite
             yield warn
         extra = {k: v for k, v in obj.items() if k not in JSONL_TEXT_FIELDS}
         src = source or (obj.get("source") if isinstance(obj.get("source"), str) and obj.get("source") else None)
-        src = src or meta.get("sitename")
+        src = src or (None if domain_of(obj.get("url")) else meta.get("sitename"))
         yield _article(path, lineno, fmt="jsonl", title=title or _first_words(text), text=text,
                        published=published, url=obj.get("url") if isinstance(obj.get("url"), str) else None,
                        source=src, external_id=obj.get("id"), html=html if isinstance(html, str) else None,
@@ -240,9 +249,10 @@ def extract_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
     import trafilatura
 
     doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
-                                      include_tables=False, as_dict=True)
+                                      include_tables=False)
     if not doc:
         return {}
+    doc = doc.as_dict()
     return {k: doc.get(k) for k in ("title", "text", "date", "sitename", "author", "url", "hostname")}
 
 
@@ -264,10 +274,13 @@ def read_html(path: str, data: bytes, source: str | None, *, url: str | None = N
     except ValueError as exc:
         yield Warning_(path, f"{exc}; stored with the date unknown", line=line)
     page_url = url or meta.get("url")
-    src = source or meta.get("sitename") or None
+    # the URL's domain identifies an outlet the same way across formats; the page's
+    # own site name is kept in extra and used only when there is no URL
+    src = source or (None if domain_of(page_url) else meta.get("sitename")) or None
     yield _article(path, line, fmt=fmt, title=meta.get("title") or _first_words(text), text=text,
                    published=published, url=page_url, source=src, external_id=None, html=html,
-                   extra={k: meta[k] for k in ("author",) if meta.get(k)}, raw=data if fmt == "warc" else None)
+                   extra={"author": meta.get("author"), "site_name": meta.get("sitename")} if meta.get("author") or
+                   meta.get("sitename") else {}, raw=data if fmt == "warc" else None)
 
 
 def read_feed(path: str, data: bytes, source: str | None) -> Iterator[Item]:
@@ -338,6 +351,9 @@ def read_warc(path: str, stream: IO[bytes], source: str | None) -> Iterator[Item
             if len(payload) > MAX_ARTICLE_BYTES:
                 yield Reject(path, f"WARC record {n} ({url}) is larger than {MAX_ARTICLE_BYTES} bytes", line=n)
                 continue
+            if getattr(record.raw_stream, "limit", 0) > 0:  # warcio stops short silently on a cut file
+                yield Reject(path, f"truncated WARC: record {n} ({url}) ends before its declared length")
+                return
             for item in read_html(path, payload, source, url=url, fmt="warc", line=n):
                 if isinstance(item, Article):
                     date = record.rec_headers.get_header("WARC-Date")
@@ -395,13 +411,27 @@ def read_path(path: Path, source: str | None = None) -> Iterator[Item]:
         yield from read_text(name, data, source)
 
 
+def _gunzip_head(path: Path) -> bytes:
+    """The first decompressed bytes of a gzip file, tolerating a cut later in the file."""
+    d = zlib.decompressobj(wbits=31)
+    out = b""
+    with open(path, "rb") as fh:
+        while len(out) < SNIFF_BYTES:
+            chunk = fh.read(16384)
+            if not chunk:
+                break
+            out += d.decompress(chunk, SNIFF_BYTES - len(out))
+            if d.eof:
+                break
+    return out
+
+
 def _read_gzip(path: Path, source: str | None) -> Iterator[Item]:
     name = str(path)
     try:
-        with gzip.open(path, "rb") as gz:
-            head = gz.read(SNIFF_BYTES)
-    except (OSError, EOFError, zlib.error) as exc:
-        yield Reject(name, f"truncated or corrupt gzip: {exc}")
+        head = _gunzip_head(path)
+    except zlib.error as exc:
+        yield Reject(name, f"corrupt gzip: {exc}")
         return
     inner = detect_format(head, name)
     if inner == "warc":
@@ -434,8 +464,26 @@ def _read_gzip(path: Path, source: str | None) -> Iterator[Item]:
         yield from read_text(name, data, source)
 
 
+# Files a folder walk passes over: documentation, code and configuration that
+# travel with a corpus are not articles. A file named explicitly is always read.
+NOT_ARTICLES = {".md", ".rst", ".py", ".sh", ".toml", ".yaml", ".yml", ".cfg", ".ini", ".lock", ".db",
+                ".db-wal", ".db-shm", ".pyc", ".sqlite", ".parquet", ".csv"}
+
+
+def _walkable(f: Path, root: Path) -> bool:
+    rel = f.relative_to(root).parts
+    if any(part.startswith(".") or part == "__pycache__" for part in rel):
+        return False
+    name = f.name.lower()
+    return not (name.startswith("readme") or name.startswith("license") or
+                any(name.endswith(ext) for ext in NOT_ARTICLES))
+
+
 def iter_files(paths: list[str]) -> Iterator[Path | Reject]:
-    """Expand files, folders (recursive) and globs; a missing path is a Reject."""
+    """Expand files, folders (recursive) and globs; a missing path is a Reject.
+
+    Folder walks skip hidden files, READMEs, licences and code or config files (NOT_ARTICLES).
+    """
     import glob
 
     seen: set[str] = set()
@@ -446,8 +494,7 @@ def iter_files(paths: list[str]) -> Iterator[Path | Reject]:
             continue
         for m in matches:
             if m.is_dir():
-                files = sorted(f for f in m.rglob("*") if f.is_file() and not any(
-                    part.startswith(".") for part in f.relative_to(m).parts))
+                files = sorted(f for f in m.rglob("*") if f.is_file() and _walkable(f, m))
             elif m.exists():
                 files = [m]
             else:
