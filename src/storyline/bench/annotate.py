@@ -13,6 +13,7 @@ are paid once per process, not per article).
 """
 from __future__ import annotations
 
+import json
 import random
 import resource
 import sys
@@ -109,12 +110,20 @@ def run(args) -> int:
 
     texts = synthetic_articles(args.n, args.words)
     n_words = sum(len(t.split()) for t in texts)
+    n = len(texts)
     t0 = time.perf_counter()
     nlp = get_nlp()
     gazetteer()
-    load = time.perf_counter() - t0
-    print(f"{len(texts)} synthetic articles, {n_words / len(texts):.0f} words each on average; model + gazetteer load {load:.1f}s")
-    print(f"spaCy pipeline: {', '.join(nlp.pipe_names)}")
+    res: dict = {
+        "articles": n,
+        "words_per_article": round(n_words / n),
+        "load_seconds": round(time.perf_counter() - t0, 2),
+        "pipeline": list(nlp.pipe_names),
+        "processes": args.processes,
+    }
+    say = (lambda *a: None) if getattr(args, "json", False) else print
+    say(f"{n} synthetic articles, {n_words / n:.0f} words each on average; model + gazetteer load {res['load_seconds']:.1f}s")
+    say(f"spaCy pipeline: {', '.join(nlp.pipe_names)}")
 
     if args.baseline:
         cpu0 = _cpu_seconds()
@@ -123,10 +132,8 @@ def run(args) -> int:
             pass
         dt = time.perf_counter() - t0
         cpu = _cpu_seconds() - cpu0
-        print(
-            f"spaCy alone, 1 process: {len(texts) / dt:6.1f} articles/s  {n_words / dt:8.0f} words/s  "
-            f"(CPU {cpu / len(texts) * 1000:.0f} ms per article)"
-        )
+        res["spacy_alone"] = {"articles_per_s": round(n / dt, 2), "words_per_s": round(n_words / dt), "cpu_ms_per_article": round(cpu / n * 1000)}
+        say(f"spaCy alone, 1 process: {n / dt:6.1f} articles/s  {n_words / dt:8.0f} words/s  (CPU {cpu / n * 1000:.0f} ms per article)")
 
     kinds: Counter = Counter()
     cpu0 = _cpu_seconds()
@@ -136,13 +143,25 @@ def run(args) -> int:
     dt = time.perf_counter() - t0
     cpu = _cpu_seconds() - cpu0
     own, kids = _rss_mb()
-    print(f"annotate stage, {args.processes} process(es): {len(texts) / dt:6.1f} articles/s  {n_words / dt:8.0f} words/s  ({dt:.1f}s)")
-    print(
-        f"CPU time {cpu:.1f}s = {cpu / len(texts) * 1000:.0f} ms per article; two idle cores would give at most "
-        f"{2 * len(texts) / cpu:.1f} articles/s (load average now {_load():.1f} on {_cores()} cores)"
+    res.update(
+        articles_per_s=round(n / dt, 2),
+        words_per_s=round(n_words / dt),
+        seconds=round(dt, 1),
+        cpu_ms_per_article=round(cpu / n * 1000),
+        articles_per_s_two_idle_cores=round(2 * n / cpu, 1),
+        load_average=round(_load(), 1),
+        cores=_cores(),
+        annotations_per_article={k: round(v / n, 1) for k, v in sorted(kinds.items())},
+        peak_rss_mb={"main": round(own), "largest_worker": round(kids)},
     )
-    per = ", ".join(f"{k} {v / len(texts):.1f}" for k, v in sorted(kinds.items()))
-    print(f"annotations per article: {per}")
-    print(f"peak RSS: main process {own:.0f} MB, largest worker {kids:.0f} MB")
+    say(f"annotate stage, {args.processes} process(es): {n / dt:6.1f} articles/s  {n_words / dt:8.0f} words/s  ({dt:.1f}s)")
+    say(
+        f"CPU time {cpu:.1f}s = {cpu / n * 1000:.0f} ms per article; two idle cores would give at most "
+        f"{2 * n / cpu:.1f} articles/s (load average now {res['load_average']} on {res['cores']} cores)"
+    )
+    say("annotations per article: " + ", ".join(f"{k} {v}" for k, v in res["annotations_per_article"].items()))
+    say(f"peak RSS: main process {own:.0f} MB, largest worker {kids:.0f} MB")
+    if getattr(args, "json", False):
+        print(json.dumps(res, indent=2))
     sys.stdout.flush()
     return 0
