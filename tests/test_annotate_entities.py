@@ -124,3 +124,16 @@ def test_bare_namesake_goes_to_the_one_named_last(nlp):
     bare = [a.value["key"] for a in anns if a.kind == "entity" and a.text == "Lindqvist"]
     assert bare == [ewa]
     assert key_of(anns, "Mr Lindqvist") == johan
+
+
+def test_place_names_the_model_calls_people_become_places_but_speakers_do_not(nlp):
+    text = (
+        "Drones struck the Sumy and Kharkiv regions overnight. "
+        "Jackson said the convoy would leave at dawn, and Jackson repeated the warning on Friday."
+    )
+    anns = extract_entities(nlp(text))
+    labels = {}
+    for a in anns:
+        labels.setdefault(a.text, set()).add(a.label)
+    assert labels.get("Sumy") == {"GPE"} and labels.get("Kharkiv") == {"GPE"}
+    assert "GPE" not in labels.get("Jackson", {"PERSON"})

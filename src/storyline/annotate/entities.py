@@ -361,6 +361,8 @@ def _place_votes(doc, mentions: list[Mention]) -> None:
             continue
         if m.label == "PERSON" and (len(m.words) > 1 or _matches_person(m.words, [p for p in persons if p[0]])):
             continue
+        if m.j < len(doc) and doc[m.j].lower_ in REPORTING:
+            continue  # "Jackson said": a speaker, not a place
         if m.label == "ORG" and len(m.words) > 1:
             continue
         span = doc[m.i : m.j]
