@@ -76,3 +76,12 @@ def test_a_failing_step_is_recorded_and_the_rest_kept(monkeypatch):
     errors = [a for a in out if a.kind == "error"]
     assert errors and errors[0].value["step"] == "figures" and "boom" in errors[0].value["error"]
     assert any(a.kind == "entity" for a in out)
+
+
+def test_odd_input_never_fails():
+    odd = ["   \n\n  ", '""""', "Mr", "Mr Mr Mr said said", "the president the president of", "up to", "two of",
+           "Kursk region region oblast", "$$$ 3.1bn bn bn", "1,000,000,000,000,000 people", "Zelensky " * 300]
+    for text, anns in zip(odd, annotate_texts([(t, None) for t in odd])):
+        assert not [a for a in anns if a.kind == "error"], (text, anns)
+        for a in anns:
+            assert text[a.start : a.end] == a.text
