@@ -10,7 +10,10 @@ generator over raw sockets does the same. Each target is measured in turn:
 - ``story``: HTML story pages (``/stories/{id}``, a random id per request), and
   ``/api/stories/{id}``
 
-Prints requests/s and p50/p99 latency per target. Target: >= 500 requests/s
+Prints requests/s, p50/p99 latency, and the server's CPU milliseconds per
+request (from psutil) per target; "idle cap" is what that CPU cost allows
+when the server has the machine's cores to itself, which tells apart a slow
+server from a busy machine. Target: >= 500 requests/s
 with p99 < 100 ms at 32 connections on 10,000 stories.
 """
 from __future__ import annotations
@@ -58,6 +61,7 @@ def add_arguments(p) -> None:
     p.add_argument("--duration", "-d", type=int, default=15, help="seconds per target (default 15)")
     p.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
     p.add_argument("--targets", default=",".join(TARGETS), help=f"comma-separated, of: {', '.join(TARGETS)}")
+    p.add_argument("--cache", type=int, default=2048, help="server response cache entries per worker (0 = off)")
     p.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto", help="load generator")
 
 
@@ -92,12 +96,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(db: Path, workers: int, cache: int = 2048) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "STORYLINE_TOKEN"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "storyline", "serve", "--db", str(db), "--port", str(port),
-         "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+         "--workers", str(workers), "--cache", str(cache)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -189,6 +193,25 @@ def run_python(base: str, path: str, n: int, connections: int, duration: int) ->
             "socket_errors": ""}
 
 
+def _server_cpu(proc: subprocess.Popen) -> float:
+    """CPU seconds used so far by the server and its worker processes."""
+    import psutil
+
+    try:
+        root = psutil.Process(proc.pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
 def run(args) -> int:
     db = Path(args.store)
     build_store(db, args.stories)
@@ -200,22 +223,28 @@ def run(args) -> int:
     if unknown:
         print(f"unknown targets: {', '.join(unknown)}", file=sys.stderr)
         return 2
-    proc, base = start_server(db, args.workers)
+    proc, base = start_server(db, args.workers, args.cache)
     failed = False
     try:
         for path in {TARGETS[t] for t in targets}:  # warm every worker's connection and templates
             for i in range(20):
                 urllib.request.urlopen(base + path.replace("{id}", str(i + 1))).read()
-        print(f"store: {args.stories} stories; server: {args.workers} worker(s); tool: {tool}; "
+        print(f"store: {args.stories} stories; server: {args.workers} worker(s), cache {args.cache}; tool: {tool}; "
               f"{args.connections} connections; {args.duration} s per target; cpus: {os.cpu_count()}")
-        print(f"{'target':<12} {'path':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  verdict")
+        print(f"{'target':<12} {'path':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+              f"{'cpu ms/req':>10} {'idle cap':>8}  verdict")
         for name in targets:
             path = TARGETS[name]
             measure = run_wrk if tool == "wrk" else run_python
+            cpu0 = _server_cpu(proc)
             r = measure(base, path, args.stories, args.connections, args.duration)
+            cpu_ms = (_server_cpu(proc) - cpu0) * 1000 / max(1.0, r["rps"] * args.duration)
+            # what the server could do with every core to itself (the load tool's own CPU not counted)
+            capacity = min(args.workers, os.cpu_count() or 1) * 1000 / cpu_ms if cpu_ms > 0 else float("nan")
             ok = r["rps"] >= 500 and r["p99"] < 100 and r["errors"] == 0
             failed |= not ok
-            print(f"{name:<12} {path:<20} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['errors']:>7.0f}  "
+            print(f"{name:<12} {path:<20} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['errors']:>7.0f} "
+                  f"{cpu_ms:>10.2f} {capacity:>8.0f}  "
                   f"{'ok' if ok else 'below target'}{'  ' + r['socket_errors'] if r['socket_errors'] else ''}",
                   flush=True)
     finally:
