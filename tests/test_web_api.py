@@ -328,3 +328,18 @@ def test_response_cache_replays_until_the_store_changes(tmp_path):
         c.get("/stories/999999").headers["x-storyline-cache"] == "miss"
     off = TestClient(create_app(db, cache_entries=0))
     assert "x-storyline-cache" not in off.get("/api/stories").headers
+
+
+def test_search_snippet_marks_the_words_in_the_clean_text(tmp_path):
+    """The snippet comes from the clean text even when the raw text differs (captions, bylines cut)."""
+    db = tmp_path / "snip.db"
+    con = store.connect(db)
+    with store.transaction(con):
+        aid = sample.insert_article(con, sample.Doc("Kestrel Post", "Tide tables", "x", "2031-04-02"))
+        raw = "Photo: gulls over the quay. Credit: staff\n\nBy Orla Fenwick\n\nThe harbour authority changed the tide tables."
+        con.execute("UPDATE articles SET text = ?, clean_text = ? WHERE id = ?",
+                    (raw, "The harbour authority changed the tide tables.", aid))
+    hit = TestClient(create_app(db)).get("/api/search", params={"q": "tide"}).json()["items"][0]
+    assert hit["snippet"] == "The harbour authority changed the [tide] tables."
+    html = TestClient(create_app(db)).get("/search", params={"q": "tide"}).text
+    assert "changed the <mark>tide</mark> tables." in html

@@ -241,6 +241,7 @@ def _templates() -> Environment:
         loader=FileSystemLoader(str(HERE / "templates")),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
+        auto_reload=False,  # templates ship with the package; no stat() per page
         lstrip_blocks=True,
     )
     view.install_filters(env)

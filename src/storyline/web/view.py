@@ -100,7 +100,8 @@ def find_spans(node: Any) -> list[dict[str, Any]]:
 
 
 def _is_span(n: dict[str, Any]) -> bool:
-    return all(isinstance(n.get(k), int) and not isinstance(n.get(k), bool) for k in ("article_id", "start", "end"))
+    a, b, c = n.get("article_id"), n.get("start"), n.get("end")
+    return type(a) is int and type(b) is int and type(c) is int
 
 
 def span_anchor(span: dict[str, Any]) -> str:
@@ -138,10 +139,17 @@ class Texts:
         }
 
 
+SENTENCE_BREAKS = (". ", "! ", "? ", "\n", '." ', ".” ", ".' ", "… ")
+
+
 def _sentence_start(text: str, pos: int) -> int:
+    """Where the sentence holding ``pos`` starts (looking back at most CONTEXT characters)."""
+    lo = max(0, pos - CONTEXT)
     best = 0
-    for m in SENTENCE_END.finditer(text, max(0, pos - CONTEXT), pos):
-        best = m.end()
+    for brk in SENTENCE_BREAKS:
+        i = text.rfind(brk, lo, pos)
+        if i >= 0 and i + len(brk) > best:
+            best = i + len(brk)
     return best
 
 
@@ -285,11 +293,19 @@ def story_view(data: dict[str, Any]) -> dict[str, Any]:
         it["speaker"] = str(d.get("speaker") or "")
         versions = d.get("versions") or d.get("variants") or d.get("wordings") or []
         it["variants"] = []
+        same: dict[str, dict[str, Any]] = {}  # outlets that print the same words share one variant
         for v in versions if isinstance(versions, list) else []:
             vi = _item(v, texts, max_spans=4)
             vi["wording"] = str(v.get("wording") or "") if isinstance(v, dict) else ""
             if not vi["label"] or vi["label"] == vi.get("wording"):
                 vi["label"] = vi["spans"][0]["hit"] if vi["spans"] else ""
+            key = " ".join(re.findall(r"\w+", vi["label"].lower()))
+            if key and key in same:
+                first = same[key]
+                first["outlets"] += [o for o in vi["outlets"] if o not in first["outlets"]]
+                first["spans"] += vi["spans"]
+                continue
+            same[key] = vi
             it["variants"].append(vi)
         it["count"] = len(it["outlets"])
         quotes.append(it)
