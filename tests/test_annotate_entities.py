@@ -137,3 +137,21 @@ def test_place_names_the_model_calls_people_become_places_but_speakers_do_not(nl
         labels.setdefault(a.text, set()).add(a.label)
     assert labels.get("Sumy") == {"GPE"} and labels.get("Kharkiv") == {"GPE"}
     assert "GPE" not in labels.get("Jackson", {"PERSON"})
+
+
+def test_appositive_role_phrase_is_a_mention_of_the_named_person(nlp):
+    text = "The EU's foreign policy chief, Maren Tiits, said the talks in Vienna would resume. Tiits left on Friday."
+    anns = extract_entities(nlp(text))
+    key = key_of(anns, "Maren Tiits")
+    desc = [a for a in anns if a.value.get("mention") == "description"]
+    assert [(a.text, a.value["key"]) for a in desc] == [("The EU's foreign policy chief", key)]
+    assert key_of(anns, "Tiits") == key
+
+
+def test_first_name_left_out_by_the_model_and_transliterated_across_articles(nlp):
+    a1 = extract_entities(nlp("Prime Minister Irakli Beridze said 45 people were detained. Mr Beridze blamed the opposition."))
+    a2 = extract_entities(nlp("Irakly Beridze told reporters the protests were paid for from abroad."))
+    assert any(a.text == "Irakly Beridze" for a in a2), [a.text for a in a2]
+    story = resolve_across([a1, a2])
+    keys = {a.value["key"] for arts in story for a in arts if "Beridze" in a.text}
+    assert len(keys) == 1, keys

@@ -36,6 +36,7 @@ def test_country_city_and_alias():
     kyiv = resolve_place("Kiev")
     assert kyiv["name"] == "Kyiv" and kyiv["country"] == "UA" and kyiv["kind"] == "city"
     assert abs(kyiv["lat"] - 50.45) < 0.2 and abs(kyiv["lon"] - 30.52) < 0.2
+    assert kyiv["confidence"] > 0.95  # one city, found under its primary and alternate names
     assert resolve_place("the United States")["country"] == "US"
     assert resolve_place("Nowhereville Upon Mire") is None
 

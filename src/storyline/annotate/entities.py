@@ -73,7 +73,9 @@ ORG_WORDS = frozenset(fold(r[0]) for r in data_rows("org_words.txt"))
 
 # --- names -------------------------------------------------------------------
 
-_ENDINGS = [(re.compile(p), r) for p, r in [(r"(iy|yy|yi|ij|ii|yj)$", "y"), (r"kh", "h"), (r"ou", "u"), (r"(.)\1", r"\1")]]
+# Transliteration variants folded away before names are compared: Zelenskyy / Zelenskiy /
+# Zelensky, Irakli / Irakly, Kharkov / Harkov, Youssef / Yussef, doubled letters.
+_ENDINGS = [(re.compile(p), r) for p, r in [(r"(iy|yy|yi|ij|ii|yj)$", "y"), (r"i$", "y"), (r"kh", "h"), (r"ou", "u"), (r"(.)\1", r"\1")]]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -223,6 +225,15 @@ def _is_name_token(t) -> bool:
 _NOT_NAME_START = frozenset({"VERB", "AUX", "ADV", "ADP", "PRON", "SCONJ", "CCONJ", "PART", "DET"})
 
 
+def _is_first_name(t) -> bool:
+    """A capitalised proper noun that can open a person's name (not a role, title or other entity)."""
+    low = fold(t.text)
+    return (
+        t.pos_ == "PROPN" and t.is_alpha and t.text[:1].isupper() and not t.text.isupper() and not t.ent_type_
+        and low not in HONORIFICS and low not in ROLE_FIRST_WORDS and low not in ROLE_LAST_WORDS
+    )
+
+
 def _trim(doc, i: int, j: int) -> tuple[int, int]:
     while i < j and (doc[i].lower_ == "the" or doc[i].is_punct or (doc[i].is_lower and doc[i].pos_ in _NOT_NAME_START)):
         i += 1
@@ -261,6 +272,8 @@ def _initial_mentions(doc) -> list[Mention]:
             elif i > 0 and fold(doc[i - 1].text) in HONORIFICS and doc[i - 1].text[:1].isupper():
                 m.i = i - 1
                 m.votes["PERSON"] += RULE_VOTE
+            elif ent.label_ == "PERSON" and j - i == 1 and i > 0 and (i - 1) not in taken and _is_first_name(doc[i - 1]):
+                m.i = i - 1  # "Irakly Kobakhidze" where the model tagged only the surname
             out.append(m)
             taken.update(range(m.i, m.j))
     # Honorific + capitalised words the NER missed ("Mr Peskov").
@@ -325,6 +338,25 @@ def _role_before(doc, i: int) -> bool:
         if k - n >= 0 and all(fold(doc[k - n + x].text) == role[x] for x in range(n)):
             return True
     return False
+
+
+def _missed_speakers(doc, mentions: list[Mention]) -> list[Mention]:
+    """Two or three capitalised proper nouns right before a reporting verb that the NER
+    left untagged ("Irakly Beridze told reporters")."""
+    taken = {k for m in mentions for k in range(m.i, m.j)}
+    out = []
+    for t in doc:
+        if t.lower_ not in REPORTING or t.i < 2:
+            continue
+        i = t.i
+        while i > 0 and t.i - i < 3 and (i - 1) not in taken and _is_name_token(doc[i - 1]) and doc[i - 1].pos_ == "PROPN":
+            i -= 1
+        words = [w.text for w in doc[i : t.i]]
+        if len(words) >= 2 and not any(fold(w) in ORG_WORDS for w in words):
+            m = Mention(i, t.i, "PERSON", words=words)
+            m.votes["PERSON"] += RULE_VOTE
+            out.append(m)
+    return out
 
 
 def _missed_surnames(doc, mentions: list[Mention]) -> list[Mention]:
@@ -442,13 +474,11 @@ def _role_countries(doc, i: int, j: int, ent_at: dict[int, Mention]) -> tuple[in
     k = i - 1
     while k >= 0:
         t = doc[k]
-        if t.text in ("'s", "\u2019s") or t.pos_ in ("ADJ", "PROPN", "NOUN") and not t.is_punct and t.text not in (",",):
+        if t.text in ("'s", "\u2019s") or t.pos_ in ("ADJ", "PROPN") or (t.pos_ == "NOUN" and t.dep_ in ("compound", "amod", "nmod", "poss")):
             if t.text not in ("'s", "\u2019s"):
                 iso = gaz.country_of_adjective(t.text)
                 if iso:
                     countries.add(iso)
-            if t.pos_ == "NOUN" and t.lower_ not in ("state", "foreign", "defence", "defense", "top", "senior"):
-                break
             k -= 1
             continue
         break
@@ -474,27 +504,30 @@ def _roles_and_descriptions(doc, mentions: list[Mention]) -> list[Mention]:
             continue
         role = tuple(fold(doc[x].text) for x in range(k, end))
         start, countries = _role_countries(doc, k, end, ent_at)
-        nxt = end + 1 if end < len(doc) and doc[end].text == "," else end
-        holder = ent_at.get(nxt)
-        if holder is not None and holder.label == "PERSON":
+        j = end  # "the Prime Minister of Belgium"
+        if end + 1 < len(doc) and doc[end].lower_ == "of" and (end + 1) in ent_at:
+            j = ent_at[end + 1].j
+        nxt = j + 1 if j < len(doc) and doc[j].text == "," else j
+        holder = ent_at.get(nxt) if nxt in ent_at and ent_at[nxt].label == "PERSON" else None
+        if holder is not None:
             holder.roles.append((role, countries))
-            k = end
-            continue
+        # appositive after a name: "Zelensky, the Ukrainian president,"
+        named = ent_end.get(start - 1) if start > 1 and doc[start - 1].text == "," else None
+        if named is None and start > 2 and doc[start - 1].lower_ in DESCRIPTION_DETERMINERS and doc[start - 2].text == ",":
+            named = ent_end.get(start - 2)
+        if named is not None and named.label == "PERSON":
+            named.roles.append((role, countries))
+            holder = holder or named
         possessive = any(doc[x].text in ("'s", "\u2019s") for x in range(start, k))
         if start > 0 and doc[start - 1].lower_ in DESCRIPTION_DETERMINERS:
             start -= 1
         elif not possessive:
             k = end
             continue
-        j = end
-        if end + 1 < len(doc) and doc[end].lower_ == "of" and (end + 1) in ent_at:
-            j = ent_at[end + 1].j
         d = Mention(start, j, "PERSON", description=True)
         d.roles.append((role, countries))
-        # appositive after a name: "Zelensky, the Ukrainian president,"
-        before = ent_end.get(start - 1) if start > 0 and doc[start - 1].text == "," else None
-        if before is not None and before.label == "PERSON":
-            before.roles.append((role, countries))
+        if holder is not None:
+            d.key = holder.key  # "the EU's foreign policy chief, Kaja Kallas"
         descs.append(d)
         k = end
     return descs
@@ -521,6 +554,7 @@ def extract_entities(doc) -> list[Annotation]:
     for m in mentions:
         m.words = _words_of(doc, m)
     mentions = [m for m in mentions if m.words]
+    mentions += _missed_speakers(doc, mentions)
     _person_votes(doc, mentions)
     _vote_labels(doc, mentions)
     mentions += _missed_surnames(doc, mentions)
@@ -551,6 +585,9 @@ def extract_entities(doc) -> list[Annotation]:
     for m in persons:
         roles_by_key.setdefault(m.key, []).extend(m.roles)
     for d in descs:
+        if d.key:
+            mentions.append(d)
+            continue
         before = [m for m in persons if m.j <= d.i]
         fits = Counter(m.key for m in before if _role_fits(d.roles[0], roles_by_key.get(m.key, [])))
         if fits:

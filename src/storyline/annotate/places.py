@@ -88,9 +88,11 @@ class Gazetteer:
             names = {c["name"]}
             if place.population >= ALT_NAME_MIN_POPULATION:
                 names.update(a for a in c.get("alternatenames") or () if _LATIN_NAME.match(a) and not a.isupper())
+            keys: dict[str, bool] = {}  # folded name -> is it the primary name (one entry per place and key)
             for n in names:
-                entry = (place, n == c["name"])
-                self.cities_by_name.setdefault(fold(n), []).append(entry)
+                keys[fold(n)] = keys.get(fold(n), False) or n == c["name"]
+            for key, primary in keys.items():
+                self.cities_by_name.setdefault(key, []).append((place, primary))
             if c["countrycode"] == "US":
                 best = biggest_in_state.get(c["admin1code"])
                 if best is None or place.population > best.population:
