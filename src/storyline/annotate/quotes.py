@@ -62,14 +62,34 @@ def _lines(name: str) -> list[str]:
     return rows
 
 
+# The frames a reporting verb's content can take (third column of reporting_verbs.txt):
+#   clause      "said (that) X", "X, he said" - every verb has it
+#   infinitive  "wants to X", "urged them to X"
+#   object      "called the plan a disaster", "denied the report", "announced his run"
+FRAMES = ("clause", "infinitive", "object")
+
+
+@dataclass(frozen=True, slots=True)
+class Verb:
+    lemma: str
+    cls: str  # speech | statement | belief
+    frames: frozenset
+
+
 @lru_cache(maxsize=1)
-def reporting_verbs() -> dict[str, str]:
-    """Reporting verb lemma -> class (speech | statement | belief)."""
+def verb_lexicon() -> dict[str, Verb]:
+    """Reporting verb lemma -> Verb (class and frames), from data/reporting_verbs.txt."""
     table = {}
     for line in _lines("reporting_verbs.txt"):
-        lemma, _, cls = line.partition("\t")
-        table[lemma.strip()] = cls.strip() or "speech"
+        parts = [p.strip() for p in line.split("\t")]
+        frames = set(parts[2].split(",")) & set(FRAMES) if len(parts) > 2 and parts[2] else {"clause"}
+        table[parts[0]] = Verb(parts[0], parts[1] if len(parts) > 1 and parts[1] else "speech", frozenset(frames))
     return table
+
+
+def reporting_verbs() -> dict[str, str]:
+    """Reporting verb lemma -> class (speech | statement | belief)."""
+    return {lemma: v.cls for lemma, v in verb_lexicon().items()}
 
 
 @lru_cache(maxsize=1)
@@ -119,16 +139,23 @@ def quote_spans(text: str) -> list[QuoteSpan]:
     for para in text.split("\n"):
         start_of_para = pos
         opened: int | None = None
+        opened_width = 1
         first_mark = None
-        for i, ch in enumerate(para):
+        i = 0
+        while i < len(para):
+            ch = para[i]
+            width = 1
+            if para.startswith("''", i) or para.startswith("``", i):
+                ch, width = (STRAIGHT if para[i] == "'" else OPENING[0]), 2  # '' and `` as some wires write quotes
             if ch in OPENING or (ch == STRAIGHT and opened is None):
                 if opened is None:
-                    opened = i
+                    opened, opened_width = i, width
                     if first_mark is None:
                         first_mark = i
             elif (ch in CLOSING or ch == STRAIGHT) and opened is not None:
-                spans.append(QuoteSpan(start_of_para + opened + 1, start_of_para + i, start_of_para + opened))
+                spans.append(QuoteSpan(start_of_para + opened + opened_width, start_of_para + i, start_of_para + opened))
                 opened = None
+            i += width
         stripped_at = len(para) - len(para.lstrip())
         opens_para = first_mark is not None and first_mark == stripped_at
         if spans and opens_para and previous_runs_on:
@@ -138,7 +165,8 @@ def quote_spans(text: str) -> list[QuoteSpan]:
         runs_on = False
         if opened is not None:
             end = len(para.rstrip())
-            spans.append(QuoteSpan(start_of_para + opened + 1, start_of_para + end, start_of_para + opened, runs_on=True,
+            spans.append(QuoteSpan(start_of_para + opened + opened_width, start_of_para + end, start_of_para + opened,
+                                   runs_on=True,
                                    continues=opens_para and previous_runs_on))
             runs_on = True
         if para.strip():
@@ -301,27 +329,28 @@ def _clip_to_line(text: str, at: int, chars: tuple[int, int]) -> tuple[int, int]
     return (start, end) if _words(text[start:end]) >= MIN_CONTENT_TOKENS else None
 
 
-def _content_of(verb, cls):
-    """The content token range of a reporting verb, or None."""
-    doc = verb.doc
-    comps = [c for c in verb.children if c.dep_ == "ccomp"]
+def _content_of(verb, entry: Verb):
+    """(start, end, frame) of a reporting verb's content as a token range, or None."""
+    comps = [c for c in verb.children if c.dep_ == "ccomp"] if "clause" in entry.frames else []
     if comps:
         start = min(c.left_edge.i for c in comps)
         end = max(c.right_edge.i for c in comps) + 1
-        return start, end
-    if verb.dep_ in ("parataxis", "advcl", "conj") and verb.head.i < verb.i and cls != "belief" \
-            and verb.left_edge.i > verb.head.left_edge.i and verb.lemma_ in ("say", "tell", "add", "write", "claim"):
-        # "The plan will fail, he said": the content is the head clause before the reporting clause
+        return start, end, "clause"
+    if "clause" in entry.frames and verb.dep_ in ("parataxis", "advcl", "conj", "ccomp") and entry.cls != "belief" \
+            and verb.head.left_edge.i < verb.left_edge.i and not any(c.dep_ in ("dobj", "xcomp") for c in verb.rights):
+        # "The plan will fail, he said" and "The plan, he said, will fail": the content is the
+        # clause the reporting clause hangs from (the reporting clause inside it is trimmed or small)
         head = verb.head
-        return head.left_edge.i, verb.left_edge.i
+        end = head.right_edge.i + 1 if head.right_edge.i > verb.right_edge.i else verb.left_edge.i
+        return head.left_edge.i, end, "clause"
     xcomps = [c for c in verb.children if c.dep_ in ("xcomp", "oprd")]
-    if xcomps and cls in ("belief", "speech"):
+    if xcomps and "infinitive" in entry.frames:
         c = xcomps[0]
-        return c.left_edge.i, c.right_edge.i + 1
+        return c.left_edge.i, c.right_edge.i + 1, "infinitive"
     rights = [c for c in verb.rights if c.dep_ in ("dobj", "prep", "dative", "attr", "acomp", "advcl")
               and not (c.dep_ == "prep" and _statement_prep(c))]
-    if rights and cls != "belief":
-        return rights[0].left_edge.i, max(c.right_edge.i for c in rights) + 1
+    if rights and "object" in entry.frames:
+        return rights[0].left_edge.i, max(c.right_edge.i for c in rights) + 1, "object"
     return None
 
 
@@ -343,17 +372,19 @@ def _statement_prep(prep) -> bool:
 
 
 def _verb_candidates(doc) -> list[Candidate]:
-    verbs = reporting_verbs()
+    verbs = verb_lexicon()
     out = []
     for tok in doc:
-        cls = verbs.get(tok.lemma_.lower())
-        if cls is None or tok.pos_ not in ("VERB", "AUX"):
+        entry = verbs.get(tok.lemma_.lower())
+        if entry is None or tok.pos_ not in ("VERB", "AUX"):
             continue
         if tok.pos_ == "AUX" and tok.lemma_.lower() != "say":
             continue
-        rng = _content_of(tok, cls)
-        if rng is None:
+        found = _content_of(tok, entry)
+        if found is None:
             continue
+        rng, frame = found[:2], found[2]
+        cls = entry.cls
         subj = _subject(tok)
         if subj is not None and _line_of(doc.text, subj.idx) != _line_of(doc.text, tok.idx):
             subj = _same_line_subject(tok)  # spaCy ran a headline into this sentence
@@ -371,7 +402,7 @@ def _verb_candidates(doc) -> list[Candidate]:
         label = "indirect"
         if cls == "statement" or any(_statement_prep(c) for c in tok.children if c.dep_ == "prep"):
             label = "statement"
-        out.append(Candidate(chars[0], chars[1], label, cue=tok, speaker=speaker))
+        out.append(Candidate(chars[0], chars[1], label, cue=tok, speaker=speaker, extra={"frame": frame}))
     return out
 
 

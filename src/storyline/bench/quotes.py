@@ -144,6 +144,7 @@ def run(args) -> int:
     ours = score(rows, predict(rows))
     seconds = time.perf_counter() - t0
     naive = score(rows, baseline(rows))
+    naive["speaker_accuracy"] = None  # the regex names no speaker
     articles = len({r["article"] for r in rows})
     if args.json:
         print(json.dumps({"file": str(path), "annotation_files": len(rows), "articles": articles,
