@@ -67,3 +67,16 @@ def test_dates_and_times_are_not_figures(nlp):
 
 def test_numbers_inside_names_are_not_figures(nlp):
     assert figures(nlp, "The clinic treated Covid-19 patients and the air force flew F-16 jets.") == []
+
+
+def test_fractions(nlp):
+    v = one(nlp, "The navy could withdraw as many as half its patrol boats.", 0.5)
+    assert v["unit"] == "fraction" and v["qualifier"] == "as many as" and v["counted"] == "patrol boats"
+    v = one(nlp, "Nearly two-thirds of voters backed the plan.", 2 / 3)
+    assert v["unit"] == "fraction" and v["counted"] == "voters" and v["approximate"] is True
+    assert figures(nlp, "He scored early in the second half.") == []
+
+
+def test_number_words_that_count_nothing_are_not_figures(nlp):
+    assert figures(nlp, "It was one of the most difficult days. The two met in Oslo.") == []
+    assert one(nlp, "One soldier was wounded.", 1)["counted"] == "soldier"

@@ -31,6 +31,8 @@ SCALES = {k: float(v) for k, v in _table("scale").items()}
 NUMBER_WORDS = {k: float(v) for k, v in _table("number").items()}
 NOT_COUNTED = frozenset(_table("notcounted"))
 MONTHS = frozenset(_table("month"))
+FRACTION_SINGULARS = {k: float(v) for k, v in _table("fraction").items()}
+FRACTION_PLURALS = {k: float(v) for k, v in _table("fractions").items()}
 _QUAL_SEQS = sorted((tuple(q.split()) for q in QUALIFIERS), key=len, reverse=True)
 _UNIT_SEQS = sorted((tuple(u.split()) for u in UNITS), key=len, reverse=True)
 # "3.1bn", "10,000", "98.4", "2m": digits with an optional glued scale.
@@ -70,12 +72,29 @@ def _read_number(doc, i: int) -> tuple[int, float, bool] | None:
                 value += NUMBER_WORDS[doc[k].lower_]
                 j = k + 1
     else:
-        return None
+        return _read_fraction(doc, i)
+    # "two-thirds", "three-quarters"
+    if not digits and j + 1 < len(doc) and doc[j].text == "-" and doc[j + 1].lower_ in FRACTION_PLURALS:
+        return j + 2, value / FRACTION_PLURALS[doc[j + 1].lower_], False
     # scale words: "40 million", "two hundred thousand"
     while j < len(doc) and doc[j].lower_ in SCALES and doc[j].lower_ not in ("m", "k", "b") or (j < len(doc) and digits and doc[j].lower_ in ("m", "bn", "k") and doc[j].idx == doc[j - 1].idx + len(doc[j - 1].text)):
         scale *= SCALES[doc[j].lower_]
         j += 1
     return j, value * scale, digits
+
+
+def _read_fraction(doc, i: int) -> tuple[int, float, bool] | None:
+    """ "half (of) ...", "a third of ...", "a quarter of ...": (end, value, False) or None."""
+    t = doc[i]
+    nxt = doc[i + 1] if i + 1 < len(doc) else None
+    if nxt is None or not (nxt.lower_ == "of" or nxt.pos_ in ("DET", "ADJ", "NOUN") or nxt.tag_ == "PRP$"):
+        return None
+    prev = doc[i - 1].lower_ if i > 0 else ""
+    if t.lower_ == "half" and prev not in ("the", "first", "second", "a", "one"):
+        return i + 1, 0.5, False
+    if t.lower_ in FRACTION_SINGULARS and prev in ("a", "one") and nxt.lower_ == "of":
+        return i + 1, 1 / FRACTION_SINGULARS[t.lower_], False
+    return None
 
 
 def _qualifier(doc, i: int) -> tuple[int, str | None]:
@@ -123,6 +142,11 @@ def _counted(doc, j: int, number) -> tuple[int, int] | None:
     if last_noun is None:
         return None
     return j, last_noun + 1
+
+
+def _is_fraction(doc, i: int) -> bool:
+    t = doc[i].lower_
+    return t == "half" or t in FRACTION_SINGULARS or (i + 2 < len(doc) and doc[i + 1].text == "-" and doc[i + 2].lower_ in FRACTION_PLURALS)
 
 
 def _is_year(doc, i: int, j: int, value: float, digits: bool) -> bool:
@@ -173,10 +197,18 @@ def extract_figures(doc) -> list[Annotation]:
         elif i > 0 and doc[i - 1].lower_ in CURRENCIES:
             currency = CURRENCIES[doc[i - 1].lower_]
         k, unit = _unit(doc, j)
+        fraction = _is_fraction(doc, i)
         # after a unit only "of ..." says what is counted ("58 square km of territory")
-        counted_span = _counted(doc, k, doc[i]) if unit is None or (k < n and doc[k].lower_ == "of") else None
+        c = k + 1 if fraction and k < n and (doc[k].pos_ == "DET" or doc[k].tag_ == "PRP$") else k  # "half its troops"
+        counted_span = _counted(doc, c, doc[i]) if unit is None or (k < n and doc[k].lower_ == "of") else None
         unit = currency or unit
-        if not digits and unit is None and counted_span is None and not (k < n and doc[k].lower_ == "of"):
+        if fraction:
+            unit = "fraction"
+            if i > 0 and doc[i - 1].lower_ in ("a", "one"):
+                start = min(start, i - 1)
+        # a number in words must count something ("six soldiers", "two of them"), else it is
+        # a pronoun or a phrase ("one of the most", "the two met")
+        if not digits and unit is None and counted_span is None:
             i = j
             continue
         end = k
