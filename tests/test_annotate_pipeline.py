@@ -85,3 +85,13 @@ def test_odd_input_never_fails():
         assert not [a for a in anns if a.kind == "error"], (text, anns)
         for a in anns:
             assert text[a.start : a.end] == a.text
+
+
+def test_outlet_is_a_hint_for_places():
+    text = "Floods hit Valencia on Tuesday, closing schools and roads."
+    (plain, spanish) = annotate_texts([(text, None), (text, None, "noticias.example.es")])
+    country = lambda anns: next(a.value["country"] for a in anns if a.kind == "place" and a.text == "Valencia")  # noqa: E731
+    assert country(spanish) == "ES"
+    assert country(plain) == "VE"  # without the hint the bigger namesake (Valencia, Venezuela) wins
+    conf = lambda anns: next(a.value["confidence"] for a in anns if a.kind == "place")  # noqa: E731
+    assert 0 < conf(spanish) <= 1
