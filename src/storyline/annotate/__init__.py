@@ -75,8 +75,9 @@ def annotate_doc(doc, published: str | None = None, outlet: str | None = None) -
         _step(out, "dates", extract_dates, doc, published)
     if extract_quotes is not None:
         quotes = _step(out, "quotes", extract_quotes, doc)
+        text = doc.text  # Doc.text joins every token on each call: once per document
         for q in quotes:
-            _fill_speaker(q, entities, doc.text)
+            _fill_speaker(q, entities, text)
     out.sort(key=lambda a: (a.start, a.end, a.kind))
     return out
 
