@@ -52,13 +52,7 @@ def _sample_store(db: Path) -> None:
     con.close()
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """The example corpus through the real pipeline (the invented sample store if there is no corpus)."""
-    db = tmp_path_factory.mktemp("site") / "store.db"
-    from_pipeline = _pipeline_store(db)
-    if not from_pipeline:
-        _sample_store(db)
+def _serve(db: Path, from_pipeline: bool):
     server = Server(db)
     try:
         yield server, db, from_pipeline
@@ -67,15 +61,21 @@ def site(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The example corpus through the real pipeline (the invented sample store if there is no corpus)."""
+    db = tmp_path_factory.mktemp("site") / "store.db"
+    from_pipeline = _pipeline_store(db)
+    if not from_pipeline:
+        _sample_store(db)
+    yield from _serve(db, from_pipeline)
+
+
+@pytest.fixture(scope="module")
 def sample_site(tmp_path_factory):
     """The invented store whose titles, outlets, URLs, text and report items are all hostile."""
     db = tmp_path_factory.mktemp("sample") / "store.db"
     _sample_store(db)
-    server = Server(db)
-    try:
-        yield server, db, False
-    finally:
-        server.close()
+    yield from _serve(db, False)
 
 
 @pytest.fixture()
