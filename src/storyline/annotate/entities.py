@@ -130,6 +130,11 @@ def _first_compatible(a: str | None, b: str | None) -> bool:
 
 
 def _surname_matches(token_surname: list[str], surname: list[str]) -> bool:
+    return _surnames_match(tuple(token_surname), tuple(surname))
+
+
+@lru_cache(maxsize=1 << 16)
+def _surnames_match(token_surname: tuple[str, ...], surname: tuple[str, ...]) -> bool:
     if len(token_surname) == len(surname):
         return all(same_name(x, y) for x, y in zip(token_surname, surname))
     # "Wever" against "de Wever"
@@ -182,7 +187,11 @@ def cluster_other_names(names: list[str]) -> list[int]:
     """A cluster id for each non-person name (folded): equal names, or long near-equal ones."""
     ids: list[int] = []
     reps: list[str] = []
+    seen: dict[str, int] = {}
     for n in names:
+        if n in seen:
+            ids.append(seen[n])
+            continue
         for cid, r in enumerate(reps):
             if n == r or (min(len(n), len(r)) >= OTHER_FUZZY_MIN_LEN and fuzz.ratio(n, r) >= OTHER_SIMILARITY):
                 ids.append(cid)
@@ -190,6 +199,7 @@ def cluster_other_names(names: list[str]) -> list[int]:
         else:
             reps.append(n)
             ids.append(len(reps) - 1)
+        seen[n] = ids[-1]
     return ids
 
 
@@ -296,11 +306,12 @@ def _words_of(doc, m: Mention) -> list[str]:
 
 
 def _person_surnames(mentions: list[Mention]) -> list[tuple[str | None, list[str]]]:
-    out = []
+    """(first name, surname words) of the full person names, each name once."""
+    out: dict[tuple, tuple[str | None, list[str]]] = {}
     for m in mentions:
-        if m.votes.most_common(1)[0][0] == "PERSON" and len(m.words) >= 2:
-            out.append(split_person(m.words))
-    return out
+        if len(m.words) >= 2 and m.votes.most_common(1)[0][0] == "PERSON":
+            out.setdefault(tuple(m.words), split_person(m.words))
+    return list(out.values())
 
 
 def _matches_person(words: list[str], persons: list[tuple[str | None, list[str]]]) -> bool:
@@ -619,13 +630,16 @@ def _nearest_namesake(persons: list[Mention]) -> None:
     """A bare surname shared by several people named in the article ("Lindqvist" after Ewa and
     Johan Lindqvist) goes to the one named last before it; before any of them it stays apart."""
     full = [m for m in persons if len(m.words) >= 2]
+    surnames: dict[tuple[str, ...], set[str]] = {}  # surname words -> keys of the people carrying it
+    for f in full:
+        surnames.setdefault(tuple(split_person(f.words)[1]), set()).add(f.key)
     for m in persons:
         if len(m.words) != 1:
             continue
-        fits = [f for f in full if _surname_matches(m.words, split_person(f.words)[1])]
-        if len({f.key for f in fits}) < 2:
+        keys = {k for sn, ks in surnames.items() if _surname_matches(m.words, list(sn)) for k in ks}
+        if len(keys) < 2:
             continue
-        before = [f for f in fits if f.j <= m.i]
+        before = [f for f in full if f.key in keys and f.j <= m.i]
         if before:
             m.key = before[-1].key
 
