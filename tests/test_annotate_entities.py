@@ -155,3 +155,9 @@ def test_first_name_left_out_by_the_model_and_transliterated_across_articles(nlp
     story = resolve_across([a1, a2])
     keys = {a.value["key"] for arts in story for a in arts if "Beridze" in a.text}
     assert len(keys) == 1, keys
+
+
+def test_city_spellings_share_a_key_across_articles(nlp):
+    a1 = extract_entities(nlp("Talks were held in Kiev on Monday."))
+    a2 = extract_entities(nlp("Talks were held in Kyiv on Monday."))
+    assert key_of(a1, "Kiev") == key_of(a2, "Kyiv")

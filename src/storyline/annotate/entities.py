@@ -644,6 +644,20 @@ def _nearest_namesake(persons: list[Mention]) -> None:
             m.key = before[-1].key
 
 
+def _place_key_name(gaz, name: str) -> str:
+    """The name a place's key is made from: a country's own name ("US" -> united states), a big
+    city's primary name ("Kiev" -> kyiv), else the folded name as written."""
+    iso = next((p.country for p, _ in gaz.by_name.get(name, ()) if p.kind == "country"), None)
+    if iso:
+        return fold(gaz.country_names[iso])
+    cities = gaz.cities_by_name.get(name, ())
+    if cities:
+        big = max(cities, key=lambda c: c[0].population)[0]
+        if big.population >= PLACE_MIN_POPULATION or len(cities) == 1:
+            return fold(big.name)
+    return name
+
+
 def _key_others(mentions: list[Mention]) -> None:
     from storyline.annotate.places import gazetteer
 
@@ -657,9 +671,7 @@ def _key_others(mentions: list[Mention]) -> None:
         for m in ms:
             name = fold(" ".join(m.words))
             if label in ("GPE", "LOC"):
-                iso = next((p.country for p, _ in gaz.by_name.get(name, ()) if p.kind == "country"), None)
-                if iso:
-                    name = fold(gaz.country_names[iso])
+                name = _place_key_name(gaz, name)
             names.append(name)
         ids = cluster_other_names(names)
         first_name: dict[int, str] = {}
