@@ -74,7 +74,7 @@ class Settings:
     query_terms: int = 24
     index_terms: int = 24
     max_index_terms: int = 400
-    max_candidates: int = 40
+    max_candidates: int = 8
     max_posting: int = 400
     title_candidates: int = 40
     weights: dict[str, float] = field(default_factory=lambda: {
