@@ -12,7 +12,7 @@ Tables (schema version in ``meta``):
 - ``articles``: one row per article or live-blog entry (``parent_id``), with
   outlet, date, title, body text, the clean text, external id, and links:
   ``duplicate_of`` (+ ``dup_kind`` exact|near) and ``revision_of``.
-- ``articles_fts``: FTS5 over title and text.
+- ``articles_fts``: FTS5 over the title and the clean text (the body until it is cleaned).
 - ``removed``: what cleaning cut, with the reason.
 - ``annotations``: spans over the clean text (kind, start, end, label, value JSON).
 - ``stories``, ``story_members``, ``story_decisions``: grouping and the
@@ -79,15 +79,15 @@ MIGRATIONS: list[str] = [
     CREATE INDEX articles_published ON articles(published);
     CREATE INDEX articles_stage ON articles(stage);
     CREATE INDEX articles_outlet ON articles(outlet);
-    CREATE VIRTUAL TABLE articles_fts USING fts5(title, text, content='articles', content_rowid='id');
+    CREATE VIRTUAL TABLE articles_fts USING fts5(title, text);
     CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
         INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, coalesce(new.clean_text, new.text));
     END;
     CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, coalesce(old.clean_text, old.text));
+        DELETE FROM articles_fts WHERE rowid = old.id;
     END;
     CREATE TRIGGER articles_au AFTER UPDATE OF title, text, clean_text ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, coalesce(old.clean_text, old.text));
+        DELETE FROM articles_fts WHERE rowid = old.id;
         INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, coalesce(new.clean_text, new.text));
     END;
     CREATE TABLE removed (
@@ -124,6 +124,7 @@ MIGRATIONS: list[str] = [
         updated_at REAL NOT NULL
     );
     CREATE INDEX stories_last_seen ON stories(last_seen);
+    CREATE INDEX stories_live ON stories(merged_into, last_seen);
     CREATE TABLE story_members (
         article_id INTEGER PRIMARY KEY REFERENCES articles(id),
         story_id INTEGER NOT NULL REFERENCES stories(id),
