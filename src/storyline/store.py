@@ -242,7 +242,7 @@ def put_raw(con: sqlite3.Connection, sha256: str, fmt: str, data: bytes) -> int:
         return row[0]
     cur = con.execute(
         "INSERT INTO raw (sha256, format, size, data) VALUES (?, ?, ?, ?)",
-        (sha256, fmt, len(data), zlib.compress(data, 6)),
+        (sha256, fmt, len(data), zlib.compress(data, 1)),
     )
     return cur.lastrowid
 

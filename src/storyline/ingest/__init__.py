@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
 import time
 from collections import Counter
@@ -33,12 +32,9 @@ from storyline.records import Article, Reject
 
 BATCH = 2000
 
-_WS = re.compile(r"\s+")
-
-
 def content_hash(title: str, text: str) -> str:
     """Hash of the normalised headline and body: whitespace and case do not count."""
-    norm = _WS.sub(" ", f"{title}\n{text}").strip().casefold()
+    norm = " ".join(f"{title}\n{text}".split()).casefold()
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
 
 
