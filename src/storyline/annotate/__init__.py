@@ -25,7 +25,7 @@ from itertools import islice
 
 from storyline.annotate.entities import extract_entities, resolve_across, resolve_speaker
 from storyline.annotate.figures import extract_figures
-from storyline.annotate.nlp import MAX_CHARS, get_nlp
+from storyline.annotate.nlp import MAX_CHARS, PIPE_BATCH, get_nlp
 from storyline.annotate.places import extract_places, gazetteer
 from storyline.records import Annotation
 
@@ -109,7 +109,7 @@ def _annotate_batch(batch: list[tuple]) -> list[list[Annotation]]:
     nlp = get_nlp()
     items = [_item(x) for x in batch]
     texts = ((t[:MAX_CHARS], (p, o)) for t, p, o in items)
-    return [annotate_doc(doc, p, o) for doc, (p, o) in nlp.pipe(texts, as_tuples=True, batch_size=len(batch))]
+    return [annotate_doc(doc, p, o) for doc, (p, o) in nlp.pipe(texts, as_tuples=True, batch_size=PIPE_BATCH)]
 
 
 def _batches(items: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
@@ -125,7 +125,8 @@ def annotate_texts(items: Iterable[tuple], *, n_process: int = 1, batch_size: in
     or None), optionally with a third element, the outlet (domain or name),
     used as a hint for places. With ``n_process`` > 1 the texts are shared out
     in batches of ``batch_size`` to that many forked worker processes (worth it
-    from a few dozen texts on; fewer run in this process).
+    from a few dozen texts on; fewer run in this process). spaCy itself parses
+    ``nlp.PIPE_BATCH`` texts at a time, which keeps memory flat.
     """
     get_nlp()
     gazetteer()  # built before forking so workers share it
