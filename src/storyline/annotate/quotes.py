@@ -44,7 +44,7 @@ STRAIGHT = '"'
 # kept when a reporting verb governs it (then it is part of an attribution).
 MIN_QUOTE_WORDS = 4
 # Content shorter than this many tokens is not an attribution ("he said so").
-MIN_CONTENT_TOKENS = 2
+MIN_CONTENT_TOKENS = 3
 SUBJECTS = ("nsubj", "nsubjpass", "csubj")
 PERSONAL_PRONOUNS = {"he", "she", "him", "her", "his"}
 RELATIVE_PRONOUNS = {"who", "which", "that", "whom"}
@@ -283,9 +283,10 @@ def _resolve(span, persons, speakers):
 # --- dependency patterns -----------------------------------------------------------------------
 
 def _subject(verb):
-    """The subject of a reporting verb, climbing through "and said" / "adding" / "saying"."""
+    """The subject of a reporting verb, climbing through "and said", "adding",
+    "by denouncing"; for "ads attacking X" the noun the participle describes."""
     tok = verb
-    for _ in range(3):
+    for _ in range(4):
         for child in tok.children:
             if child.dep_ in SUBJECTS:
                 return child
@@ -294,7 +295,11 @@ def _subject(verb):
                 for grand in child.children:
                     if grand.dep_ == "pobj":
                         return grand
-        if tok.dep_ in ("conj", "advcl", "xcomp", "ccomp") and tok.head is not tok and tok.dep_ != "ccomp":
+        if tok.dep_ == "acl" and tok.head.pos_ in ("NOUN", "PROPN", "PRON"):
+            return tok.head
+        if tok.dep_ in ("conj", "advcl", "xcomp", "pcomp") and tok.head is not tok:
+            tok = tok.head
+        elif tok.dep_ in ("pobj", "prep") and tok.head is not tok:
             tok = tok.head
         else:
             break
@@ -510,10 +515,15 @@ def _line_of(text: str, at: int) -> tuple[int, int]:
 
 
 def _follows(text: str, previous: Candidate, q: QuoteSpan) -> bool:
-    """True when the quote opens the paragraph right after the previous attributed quote."""
+    """True when the quote goes on from the previous attributed quote: the next
+    quote in the same paragraph ('"X," he said. "Y."'), or a quote opening the
+    paragraph right after it."""
+    if previous.quote is None or previous.speaker is None:
+        return False
     between = text[previous.end:q.open_mark]
-    return previous.quote is not None and between.count("\n") >= 1 and \
-        text[q.open_mark - 1:q.open_mark] in ("\n", "") and _words(between) <= 6
+    if "\n" not in between:
+        return _words(between) <= 8
+    return text[q.open_mark - 1:q.open_mark] in ("\n", "") and _words(between) <= 6
 
 
 def extract_quotes(doc) -> list[Annotation]:

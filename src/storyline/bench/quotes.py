@@ -73,7 +73,8 @@ def predictions_of(annotations) -> list[dict]:
     preds = []
     for a in annotations:
         spans = [s for s in (a.value.get("speaker_span"), a.value.get("speaker_antecedent_span")) if s]
-        preds.append({"start": a.start, "end": a.end, "speaker": a.value.get("speaker"), "spans": spans})
+        preds.append({"start": a.start, "end": a.end, "speaker": a.value.get("speaker"), "spans": spans,
+                      "cue_span": a.value.get("cue_span")})
     return preds
 
 
