@@ -16,6 +16,11 @@ from storyline import __version__, commands
 from storyline.store import DEFAULT_DB
 
 
+# The arguments being parsed, so that command modules can skip heavy set-up for
+# commands that are not being run (None: build everything, e.g. for help).
+ARGV: list[str] | None = None
+
+
 def common_parser() -> argparse.ArgumentParser:
     """Options shared by every subcommand (use as ``parents=[common_parser()]``)."""
     p = argparse.ArgumentParser(add_help=False)
@@ -40,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global ARGV
+    ARGV = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -11,7 +11,18 @@ import sys
 from typing import Any
 
 from storyline.store import connect
-from storyline.stories import persist
+
+
+class _LazyPersist:
+    """storyline.stories.persist, imported on first use (it pulls in datasketch and scipy)."""
+
+    def __getattr__(self, name: str):
+        from storyline.stories import persist as module
+
+        return getattr(module, name)
+
+
+persist = _LazyPersist()
 
 
 def register(sub) -> None:
