@@ -62,6 +62,9 @@ def add_arguments(p) -> None:
     p.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
     p.add_argument("--targets", default=",".join(TARGETS), help=f"comma-separated, of: {', '.join(TARGETS)}")
     p.add_argument("--cache", type=int, default=2048, help="server response cache entries per worker (0 = off)")
+    p.add_argument("--pages", choices=["prerender", "lazy", "off"], default="prerender",
+                   help="story page cache (sidecar STORE.pages): filled before measuring (default), "
+                        "filled by the requests themselves, or off")
     p.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto", help="load generator")
 
 
@@ -96,12 +99,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, workers: int, cache: int = 2048) -> tuple[subprocess.Popen, str]:
+def start_server(db: Path, workers: int, cache: int = 2048, pages: str = "") -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "STORYLINE_TOKEN"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "storyline", "serve", "--db", str(db), "--port", str(port),
-         "--workers", str(workers), "--cache", str(cache)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+         "--workers", str(workers), "--cache", str(cache), *(["--page-cache", pages] if pages else [])], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -223,16 +226,31 @@ def run(args) -> int:
     if unknown:
         print(f"unknown targets: {', '.join(unknown)}", file=sys.stderr)
         return 2
-    proc, base = start_server(db, args.workers, args.cache)
+    pages = str(db) + ".pages"
+    if args.pages == "off":
+        pages = "off"
+    else:
+        if args.pages == "lazy":  # start empty: every first visit renders
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{pages}{suffix}").unlink(missing_ok=True)
+        else:
+            from storyline.web.pagecache import prerender
+
+            t, c = time.perf_counter(), time.process_time()
+            counts = prerender(db, pages)
+            print(f"page cache {pages}: {counts['rendered']} rendered, {counts['fresh']} already fresh, "
+                  f"in {time.perf_counter() - t:.1f} s ({time.process_time() - c:.1f} s CPU)", flush=True)
+    proc, base = start_server(db, args.workers, args.cache, pages)
     failed = False
     try:
         for path in {TARGETS[t] for t in targets}:  # warm every worker's connection and templates
             for i in range(20):
                 urllib.request.urlopen(base + path.replace("{id}", str(i + 1))).read()
-        print(f"store: {args.stories} stories; server: {args.workers} worker(s), cache {args.cache}; tool: {tool}; "
+        print(f"store: {args.stories} stories; server: {args.workers} worker(s), cache {args.cache}, "
+              f"pages {args.pages}; tool: {tool}; load average {os.getloadavg()[0]:.1f}; "
               f"{args.connections} connections; {args.duration} s per target; cpus: {os.cpu_count()}")
         print(f"{'target':<12} {'path':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-              f"{'cpu ms/req':>10} {'idle cap':>8}  verdict")
+              f"{'cpu ms/req':>10} {'idle cap':>8} {'load':>5}  verdict")
         for name in targets:
             path = TARGETS[name]
             measure = run_wrk if tool == "wrk" else run_python
@@ -244,7 +262,7 @@ def run(args) -> int:
             ok = r["rps"] >= 500 and r["p99"] < 100 and r["errors"] == 0
             failed |= not ok
             print(f"{name:<12} {path:<20} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['errors']:>7.0f} "
-                  f"{cpu_ms:>10.2f} {capacity:>8.0f}  "
+                  f"{cpu_ms:>10.2f} {capacity:>8.0f} {os.getloadavg()[0]:>5.1f}  "
                   f"{'ok' if ok else 'below target'}{'  ' + r['socket_errors'] if r['socket_errors'] else ''}",
                   flush=True)
     finally:

@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from storyline import __version__, store
-from storyline.web import queries, view
+from storyline.web import pagecache, queries, view
 from storyline.web.queries import Filters
 
 HERE = Path(__file__).resolve().parent
@@ -248,16 +248,33 @@ def _templates() -> Environment:
     return env
 
 
-def create_app(db: str | Path, token: str | None = None, cache_entries: int = 2048) -> FastAPI:
+def story_html(env: Environment, data: dict[str, Any]) -> bytes:
+    """The story page for ``queries.story_page`` data (as served without a query string)."""
+    path = f"/stories/{int(data['story']['id'])}"
+    return env.get_template("story.html").render(request_path=path, query={}, **view.story_view(data)).encode()
+
+
+def story_json(page: dict[str, Any]) -> bytes:
+    """``/api/stories/{id}`` as bytes, serialised the way FastAPI's JSONResponse does."""
+    return json.dumps(page, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def create_app(db: str | Path, token: str | None = None, cache_entries: int = 2048,
+               page_cache: str | Path | None | bool = True) -> FastAPI:
     """Build the app serving the store at ``db``.
 
     ``token`` enables ingest over HTTP; ``cache_entries`` bounds the
-    response cache (0 turns it off).
+    response cache (0 turns it off); ``page_cache`` is the sidecar file of
+    rendered story pages shared by workers (True: ``DB.pages``; False or
+    None: off).
     """
     if not Path(db).exists():
         store.connect(db).close()  # create an empty, migrated store so reads work
     st = Store(db)
     env = _templates()
+    if page_cache is True:
+        page_cache = pagecache.default_path(db)
+    pages = pagecache.PageCache(page_cache or None)
     app = FastAPI(
         title="Storyline",
         version=__version__,
@@ -271,6 +288,7 @@ def create_app(db: str | Path, token: str | None = None, cache_entries: int = 20
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.state.store = st
     app.state.token = token
+    app.state.pages = pages
 
     def render(name: str, request: Request, status: int = 200, **ctx: Any) -> HTMLResponse:
         html = env.get_template(name).render(request_path=request.url.path, query=request.query_params, **ctx)
@@ -287,12 +305,21 @@ def create_app(db: str | Path, token: str | None = None, cache_entries: int = 20
 
     @app.get("/api/stories/{story_id}", tags=["stories"], summary="One story with members, comparison and places")
     async def api_story(c: Con, story_id: Id) -> dict[str, Any]:
-        page = queries.story_page(c, story_id, with_text=False)
-        if page is None:
+        version = pagecache.fingerprint(c, story_id)
+        if version is None:
             raise not_found("story", story_id)
-        if page["comparison"] is None:
-            page["comparison"] = await run_in_threadpool(_compute_report, st, story_id)
-        return page
+        body = pages.get("json", story_id, version[0])
+        state = "hit" if body is not None else "miss"
+        if body is None:
+            page = queries.story_page(c, story_id, with_text=False)
+            if page is None:
+                raise not_found("story", story_id)
+            if page["comparison"] is None:
+                page["comparison"] = await run_in_threadpool(_compute_report, st, story_id)
+                version = pagecache.fingerprint(c, story_id) or version
+            body = story_json(page)
+            pages.put("json", story_id, version[0], body)
+        return Response(body, media_type="application/json", headers={"x-storyline-page": state})
 
     @app.get("/api/stories/{story_id}/comparison", tags=["stories"], summary="The comparison report of one story")
     async def api_comparison(c: Con, story_id: Id) -> dict[str, Any]:
@@ -409,14 +436,29 @@ def create_app(db: str | Path, token: str | None = None, cache_entries: int = 20
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     async def page_story(request: Request, c: Con, story_id: Id):
-        data = queries.story_page(c, story_id)
-        if data is None:
+        version = pagecache.fingerprint(c, story_id)
+        if version is None:
             raise not_found("story", story_id)
-        if data["story"]["merged_into"]:
-            return Response(status_code=308, headers={"location": f"/stories/{int(data['story']['merged_into'])}"})
-        if data["comparison"] is None:
-            data["comparison"] = await run_in_threadpool(_compute_report, st, story_id)
-        return render("story.html", request, **view.story_view(data))
+        key, merged_into = version
+        if merged_into:
+            return Response(status_code=308, headers={"location": f"/stories/{int(merged_into)}"})
+        plain = not request.url.query  # the search box echoes ?q=: only plain URLs share a page
+        body = pages.get("html", story_id, key) if plain else None
+        state = "hit" if body is not None else "miss"
+        if body is None:
+            data = queries.story_page(c, story_id)
+            if data is None:
+                raise not_found("story", story_id)
+            if data["comparison"] is None:
+                data["comparison"] = await run_in_threadpool(_compute_report, st, story_id)
+                key = (pagecache.fingerprint(c, story_id) or version)[0]
+            if not plain:
+                response = render("story.html", request, **view.story_view(data))
+                response.headers["x-storyline-page"] = "miss"
+                return response
+            body = story_html(env, data)
+            pages.put("html", story_id, key, body)
+        return HTMLResponse(body, headers={"x-storyline-page": state})
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     async def page_article(request: Request, c: Con, article_id: Id):
