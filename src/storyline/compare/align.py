@@ -163,22 +163,27 @@ def _shares_counted(a: Sentence, b: Sentence) -> bool:
 @dataclass(slots=True)
 class FigureConflict:
     counted: str | None
-    mentions: list[tuple[Sentence, fig.Figure]]  # every mention in the cluster
+    mentions: list[tuple[Sentence, fig.Figure]]  # one mention per outlet and value, in text order
     classes: list[list[int]]  # indexes into mentions, grouped by agreeing value
+    predicate: str | None = None  # what the figures say happened ("dead"), if known
+    approximate: bool = False  # a differing value is given as approximate ("about 40")
 
 
 def figure_conflicts(members: list[Member], weights: Weights, cfg: dict[str, Any]) -> tuple[
         list[FigureConflict], list[tuple[Sentence, Sentence]]]:
-    """Figures of the same counted thing in similar sentences of different outlets that disagree.
+    """Figures of one claim in different outlets that disagree.
 
-    Returns the conflicts and the sentence pairs found to talk about one
-    counted thing (agreeing or not), which the fact alignment uses as links.
-    A pair is not a conflict when either outlet also reports the other's
-    value for the same thing elsewhere ("six soldiers engaged, two captured"
-    is not six against two).
+    One claim is the same counted thing with the same predicate
+    (``figures.same_claim``: "12 people died" / "killed 15", not "200 were
+    injured"); figures in background sentences ("a 2020 quake killed 117")
+    are never compared. Returns the conflicts and the sentence pairs found to
+    state one claim (agreeing or not), which the fact alignment uses as
+    links. A pair is not a conflict when either outlet also reports the
+    other's value for that claim ("six soldiers engaged, two captured" is not
+    six against two).
     """
-    tol, overlap = cfg["approximate_tolerance"], cfg["context_overlap"]
-    mentions = [(s, f) for m in members for s in m.sentences for f in s.figures]
+    tol = cfg["approximate_tolerance"]
+    mentions = [(s, f) for m in members for s in m.sentences for f in s.figures if not f.background]
     outlet = [members[s.member].outlet for s, _ in mentions]
     uf = UnionFind(len(mentions))
     links, conflict_pairs = [], set()
@@ -187,23 +192,25 @@ def figure_conflicts(members: list[Member], weights: Weights, cfg: dict[str, Any
             sb, fb = mentions[j]
             if outlet[i] == outlet[j]:
                 continue
-            if not fig.same_counted(fa, fb, overlap):
+            sim = weights.cosine(sa.words, sb.words)
+            if not fig.same_claim(fa, fb):
                 # the same uncommon number ("2,400 dockers" / "2,400 workers") in similar sentences
-                if fa.value == fb.value and fa.value > 10 and weights.cosine(sa.words, sb.words) >= cfg["claim_similarity"]:
+                if fa.value == fb.value and fa.value > 10 and sim >= cfg["claim_similarity"]:
                     links.append((sa, sb))
                 continue
-            if weights.cosine(sa.words, sb.words) < cfg["claim_similarity"]:
+            said = fa.predicate is not None and fa.predicate == fb.predicate
+            if sim < (cfg["predicate_similarity"] if said else cfg["claim_similarity"]):
                 continue
             if fig.agree(fa, fb, tol, bounds=False):
                 uf.union(i, j)
                 links.append((sa, sb))
                 continue
             if fig.agree(fa, fb, tol):
-                continue  # "up to three days" and "two days": no conflict, but no evidence of one claim
+                uf.union(i, j)  # "at least 15" and "15": one claim, no conflict
+                continue
             if any(g.value == fb.value for g in sa.figures) or any(g.value == fa.value for g in sb.figures):
                 continue  # the sentence gives both numbers: two different quantities
-            if _reports(mentions, outlet, outlet[i], fb, tol, overlap) or _reports(
-                    mentions, outlet, outlet[j], fa, tol, overlap):
+            if _reports(mentions, outlet, outlet[i], fb, tol) or _reports(mentions, outlet, outlet[j], fa, tol):
                 continue
             uf.union(i, j)
             links.append((sa, sb))
@@ -212,23 +219,41 @@ def figure_conflicts(members: list[Member], weights: Weights, cfg: dict[str, Any
     for idx in uf.groups(len(mentions)):
         if not any((i, j) in conflict_pairs for i in idx for j in idx):
             continue
-        ms = [mentions[i] for i in idx]
-        classes: list[list[int]] = []
-        for k, (_, f) in enumerate(ms):
-            for c in classes:
-                if fig.agree(ms[c[0]][1], f, tol):
-                    c.append(k)
-                    break
-            else:
-                classes.append([k])
-        heads = [f.counted for _, f in ms if f.counted]
-        out.append(FigureConflict(max(set(heads), key=heads.count) if heads else None, ms, classes))
+        out.append(_conflict([mentions[i] for i in idx], [outlet[i] for i in idx], tol))
     return out, links
 
 
-def _reports(mentions, outlet, who: str, other: fig.Figure, tol: float, overlap: float) -> bool:
+def _conflict(ms: list[tuple[Sentence, fig.Figure]], outlets: list[str], tol: float) -> FigureConflict:
+    """Value classes of one claim: exact figures first, qualified ones join the value they agree with."""
+    order = sorted(range(len(ms)), key=lambda k: (ms[k][1].qualifier is not None, ms[k][0].member, ms[k][1].start))
+    classes: list[list[int]] = []
+    for k in order:
+        f = ms[k][1]
+        fits = [c for c in classes if fig.agree(ms[c[0]][1], f, tol)]
+        best = next((c for c in fits if ms[c[0]][1].value == f.value), fits[0] if fits else None)
+        if best is None:
+            classes.append([k])
+        elif all(outlets[x] != outlets[k] for x in best):
+            best.append(k)  # an outlet repeating its figure is listed once
+    keep = sorted(k for c in classes for k in c)
+    pos = {k: n for n, k in enumerate(keep)}
+    classes = [sorted(pos[k] for k in c) for c in classes]
+    kept = [ms[k] for k in keep]
+    heads = [f.counted for _, f in kept if f.counted and f.counted not in fig.GENERIC]
+    units = [fig.unit_key(f.unit) for _, f in kept if f.unit]
+    preds = [f.predicate for _, f in kept if f.predicate]
+    counted = _most(units) or _most(heads) or _most(preds) or _most([f.counted for _, f in kept if f.counted])
+    approx = len(classes) > 1 and any(f.qualifier == "approx" for _, f in kept)
+    return FigureConflict(counted, kept, classes, _most(preds), approx)
+
+
+def _most(xs: list) -> Any:
+    return max(xs, key=lambda x: (xs.count(x), -xs.index(x))) if xs else None
+
+
+def _reports(mentions, outlet, who: str, other: fig.Figure, tol: float) -> bool:
     # plain agreement only (no bounds): "about 300 residents" must not count as "at least 15 people"
-    return any(o == who and fig.same_counted(f, other, overlap) and fig.agree(f, other, tol, bounds=False)
+    return any(o == who and fig.same_claim(f, other) and fig.agree(f, other, tol, bounds=False)
                for (_, f), o in zip(mentions, outlet))
 
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from storyline.compare.text import NUMBER_WORDS, norm_word, words
+from functools import lru_cache
+
+from storyline.compare.text import HERE, NUMBER_WORDS, norm_word, words
 
 # Qualifiers before a figure, longest first. kind: approx | min | max.
 QUALIFIERS = [
@@ -53,6 +55,9 @@ class Figure:
     unit: str | None
     qualifier: str | None  # approx | min | max | None
     context: frozenset[str]  # content words around the figure
+    predicate: str | None = None  # what happened to the counted thing (predicates.txt), set by units
+    background: bool = False  # stated in a sentence about an earlier event ("in October 2020")
+    clause: frozenset[str] = frozenset()  # content words of its clause, other figures left out
 
 
 def _value_of(token: str) -> float | None:
@@ -193,3 +198,107 @@ def same_counted(a: Figure, b: Figure, overlap: float) -> bool:
         return False
     shared = len(a.context & b.context) / min(len(a.context), len(b.context))
     return shared >= overlap and (not a.counted or not b.counted or a.counted in b.context or b.counted in a.context)
+
+
+# ------------------------------------------------------------------ one claim or two
+
+# Counted words that say nothing about which claim a figure belongs to: "12 people"
+# and "two people" are the same claim only when the same thing happened to them.
+GENERIC = {None, "peopl", "person", "individual", "other"}
+_UNIT_FORMS = {"km2": "square km", "sq km": "square km", "square kilometres": "square km",
+               "square kilometers": "square km", "square km": "square km", "km²": "square km",
+               "kilometres": "km", "kilometers": "km", "kilometre": "km", "km": "km"}
+_CLAUSE_END = {"and", "but", "while", "whereas"}
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)(s?)\b")
+_BACKGROUND = re.compile(r"\b(?:last|previous) (?:year|decade)\b|\b(?:19|20)\d0s\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def predicates() -> dict[str, str]:
+    """word -> predicate class, from predicates.txt."""
+    table: dict[str, str] = {}
+    for line in (HERE / "predicates.txt").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and ":" in line:
+            cls, _, ws = line.partition(":")
+            for w in ws.split():
+                table.setdefault(w.lower(), cls.strip())
+    return table
+
+
+def predicate(text: str, start: int, end: int, lo: int, hi: int) -> str | None:
+    """The predicate class of the figure at [start, end) in the clause window [lo, hi).
+
+    The words after the figure are read first, up to the end of its clause
+    ("12 people died and more than 200 were injured"), then the words before
+    it, nearest first ("killed 12 people", "the death toll rose to 12").
+    """
+    table = predicates()
+    for _, _, w in words(text[end:hi]):
+        lw = w.lower()
+        if lw in _CLAUSE_END:
+            break
+        if lw in table:
+            return table[lw]
+    for _, _, w in reversed(words(text[lo:start])):
+        if w.lower() in table:
+            return table[w.lower()]
+    return None
+
+
+_CLAUSE_MARK = re.compile(r"[,;:()\u2014\u2013]")
+
+
+def clause_words(text: str, start: int, end: int, lo: int, hi: int) -> frozenset[str]:
+    """Content words of the clause around a figure, not crossing a comma or another figure."""
+    left = text[lo:start]
+    cut = [m.end() for m in _CLAUSE_MARK.finditer(left)]
+    left = left[cut[-1]:] if cut else left
+    right = text[end:hi]
+    m = _CLAUSE_MARK.search(right)
+    right = right[:m.start()] if m else right
+    return frozenset(n for n in (norm_word(w) for _, _, w in words(left + " " + right)) if n)
+
+
+def is_background(sentence: str, published_year: int | None) -> bool:
+    """Whether a sentence tells of an earlier event: a year before publication, "last year", "the 1990s"."""
+    if _BACKGROUND.search(sentence):
+        return True
+    if published_year is None:
+        return False
+    return any(int(y) < published_year for y, _ in _YEAR.findall(sentence))
+
+
+def unit_key(unit: str | None) -> str | None:
+    if not unit:
+        return None
+    u = " ".join(unit.lower().split())
+    return _UNIT_FORMS.get(u, u)
+
+
+def claim_key(f: Figure) -> tuple[str, str | None] | None:
+    """(thing, predicate) of a figure, or None when it cannot be told apart from others.
+
+    The thing is the unit when there is one ("square km"), else the counted
+    head word; a generic head ("people", none) needs a predicate.
+    """
+    thing = unit_key(f.unit) or (None if f.counted in GENERIC else f.counted)
+    if thing is None:
+        return ("*", f.predicate) if f.predicate else None
+    return (thing, f.predicate)
+
+
+def same_claim(a: Figure, b: Figure) -> bool:
+    """Whether two figures can be values of one claim (same thing, compatible predicate)."""
+    ka, kb = claim_key(a), claim_key(b)
+    if ka is None or kb is None:
+        return False
+    if ka[0] != kb[0]:
+        # a generic figure with a predicate matches a specific one with the same predicate
+        # only when that specific head is a kind of person ("12 people died" / "12 victims died")
+        return False
+    if a.unit and b.unit:
+        # a measure ("about 10km off Dikili", "30km inland", "a depth of nine kilometres"):
+        # what is measured is told by the words of its clause, whatever verb goes with it
+        return bool(a.clause & b.clause)
+    return ka[1] == kb[1] or (ka[0] != "*" and (ka[1] is None or kb[1] is None))

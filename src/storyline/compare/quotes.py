@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -76,12 +77,21 @@ def name_key(name: str | None) -> str | None:
     toks = [t for t in re.findall(r"[\w'’\-]+", name) if t.lower() not in TITLES]
     if not toks:
         return None
-    last = toks[-1].lower().replace("’", "'")
+    last = fold(toks[-1]).replace("’", "'")
     if last.endswith("'s"):
         last = last[:-2]
     if len(last) > 3 and last[-1] == last[-2]:
         last = last[:-1]
     return last
+
+
+_FOLD = str.maketrans({"æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "ß": "ss", "đ": "d", "ı": "i", "þ": "th"})
+
+
+def fold(name: str) -> str:
+    """Lower-case ASCII form of a name: Kjærgaard -> kjaergaard, Wójcik -> wojcik."""
+    decomposed = unicodedata.normalize("NFKD", name.lower().translate(_FOLD))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def same_speaker(a: str | None, b: str | None, ratio: float) -> bool:

@@ -54,7 +54,10 @@ def render_text(report: dict[str, Any]) -> str:
     out.append(f"DISCREPANCIES ({len(disc)})")
     for d in disc:
         if d["kind"] == "figure":
-            out.append(f"  {d['id']} figure ({_clean(d.get('counted') or 'quantity')}):")
+            what = " ".join(_clean(x) for x in dict.fromkeys((d.get("counted") or "quantity",
+                                                                   d.get("predicate") or "")) if x)
+            hedge = " — differs, one side approximate" if d.get("approximate") else ""
+            out.append(f"  {d['id']} figure ({what}){hedge}:")
             for v in d["values"]:
                 out.append(f"    {_num(v['value'])} — {', '.join(_clean(o) for o in v['outlets'])}")
                 for sp in v["sentences"][:3]:

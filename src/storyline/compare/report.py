@@ -176,7 +176,7 @@ class _Builder:
             values = []
             for cls in c.classes:
                 ms = [c.mentions[i] for i in cls]
-                f0 = ms[0][1]
+                f0 = next((f for _, f in ms if f.qualifier is None), ms[0][1])
                 values.append({
                     "value": f0.value, "text": f0.text,
                     "outlets": self._outlets(s.member for s, _ in ms),
@@ -185,7 +185,8 @@ class _Builder:
                 })
             facts = sorted({fact_of[(s.member, s.index)] for s, _ in c.mentions if (s.member, s.index) in fact_of},
                            key=lambda f: int(f[1:]))
-            rows.append({"kind": "figure", "counted": c.counted, "values": values, "facts": facts,
+            rows.append({"kind": "figure", "counted": c.counted, "predicate": c.predicate,
+                         "approximate": c.approximate, "values": values, "facts": facts,
                          "spans": [sp for v in values for sp in v["spans"]]})
         return rows
 

@@ -64,15 +64,37 @@ def prepare(raw: list[dict[str, Any]], settings: dict[str, Any]) -> list[Member]
         else:
             m.quotes = qt.find_quotes(text)
         extra = _entity_tokens(anns)
+        year = _year(d.get("published"))
         for k, s in enumerate(sentences(text)):
             ws = set(content_words(s.text))
             for (a_start, a_end), tok in extra:
                 if s.start <= a_start < s.end:
                     ws.add(tok)
             sf = [f for f in figs if s.start <= f.start < s.end]
+            _figure_claims(text, s, sf, year)
             m.sentences.append(Sentence(i, k, s, frozenset(ws), sf))
         members.append(m)
     return members
+
+
+def _year(published: str | None) -> int | None:
+    try:
+        return int(str(published)[:4]) if published else None
+    except ValueError:
+        return None
+
+
+def _figure_claims(text: str, s: Span, figs: list[fig.Figure], year: int | None) -> None:
+    """Each figure's predicate (read in its own clause) and whether its sentence is background."""
+    figs.sort(key=lambda f: f.start)
+    background = fig.is_background(s.text, year)
+    for k, f in enumerate(figs):
+        lo = figs[k - 1].end if k else s.start
+        hi = figs[k + 1].start if k + 1 < len(figs) else s.end
+        lo, hi = max(lo, s.start), min(hi, s.end)
+        f.predicate = fig.predicate(text, f.start, f.end, lo, hi)
+        f.clause = fig.clause_words(text, f.start, f.end, lo, hi)
+        f.background = background
 
 
 def _time_key(published: str | None) -> str:
