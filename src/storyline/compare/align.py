@@ -78,12 +78,38 @@ def group_quotes(members: list[Member], weights: Weights, cfg: dict[str, Any]) -
                     best[b.member] = (sim, j)
         for _, j in best.values():
             uf.union(i, j)
+    _join_statements(units, uf, weights, cfg)
     groups = []
     for idx in uf.groups(n):
         g = QuoteGroup([units[i] for i in idx])
         _name_speaker(g, members, ratio)
         groups.append(g)
     return groups
+
+
+def _join_statements(units: list[qt.QuoteUnit], uf: UnionFind, weights: Weights, cfg: dict[str, Any]) -> None:
+    """Whole quotes of one speaker in two members that are one statement, translated differently.
+
+    Sentence by sentence a translation shares too few words ("Greece stands
+    beside the Turkish people" / "Greece is at the side of the people of
+    Turkey"); the whole quotes, taken together, share enough.
+    """
+    whole: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, u in enumerate(units):
+        whole[(u.member, u.quote)].append(i)
+    keys = list(whole)
+    ratio = cfg["speaker_name_ratio"]
+    for x, ka in enumerate(keys):
+        a = units[whole[ka][0]]
+        wa = frozenset(w for i in whole[ka] for w in units[i].words)
+        for kb in keys[x + 1:]:
+            b = units[whole[kb][0]]
+            if a.member == b.member or not qt.same_speaker(a.speaker_key, b.speaker_key, ratio):
+                continue
+            wb = frozenset(w for i in whole[kb] for w in units[i].words)
+            if weights.cosine(wa, wb) >= cfg["statement_threshold"]:
+                for i in whole[ka] + whole[kb]:
+                    uf.union(whole[ka][0], i)
 
 
 def _quote_similarity(a: frozenset[str], b: frozenset[str], weights: Weights) -> float:

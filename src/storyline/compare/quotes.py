@@ -68,6 +68,7 @@ class QuoteUnit:
     speaker: str | None
     speaker_key: str | None
     words: list[str] = field(default_factory=list)
+    quote: int = 0  # which quote of the member it is cut from
 
 
 def name_key(name: str | None) -> str | None:
@@ -260,7 +261,7 @@ def quote_units(member_index: int, text: str, quotes: list[Quote], min_words: in
     """Cut each quote at sentence ends; keep pieces with at least ``min_words`` words."""
     sents = sentences(text)
     units = []
-    for q in quotes:
+    for n, q in enumerate(quotes):
         for s in sents:
             a, b = max(q.start, s.start), min(q.end, s.end)
             if b <= a:
@@ -274,7 +275,7 @@ def quote_units(member_index: int, text: str, quotes: list[Quote], min_words: in
             if len(words(span.text)) < min_words:
                 continue
             cw = [n for n in (norm_word(w) for _, _, w in words(span.text)) if n]
-            units.append(QuoteUnit(member_index, span, q.speaker, q.speaker_key, cw))
+            units.append(QuoteUnit(member_index, span, q.speaker, q.speaker_key, cw, n))
     return units
 
 

@@ -105,11 +105,20 @@ def _quote_from_annotation(a: dict[str, Any], text: str) -> qt.Quote:
     v = a.get("value") or {}
     speaker = v.get("speaker")
     span = v.get("speaker_span")
+    ante = v.get("speaker_antecedent_span")
+    if span and ante and text[span[0]:span[1]].lower() in _PRONOUNS and ante[1] <= len(text):
+        # "she said:" -- the name is the one the pronoun points back to; the annotator's
+        # speaker string can name somebody else (see docs/comparison.md, "Annotations")
+        named = text[ante[0]:ante[1]]
+        if named[:1].isupper() and qt.name_key(named) != qt.name_key(speaker):
+            return qt.Quote(a["start"], a["end"], a.get("text") or text[a["start"]:a["end"]], named,
+                            qt.name_key(named), tuple(ante), raw_key=f"person:{named.lower()}")
     return qt.Quote(a["start"], a["end"], a.get("text") or text[a["start"]:a["end"]], speaker,
                     qt.name_key(speaker) or v.get("speaker_key"), tuple(span) if span else None,
                     raw_key=v.get("speaker_key"))
 
 
+_PRONOUNS = {"he", "she", "they", "him", "her", "his", "it", "we", "i"}
 _MARKS = "“”\"‘’«»'"
 
 
