@@ -161,3 +161,16 @@ def test_city_spellings_share_a_key_across_articles(nlp):
     a1 = extract_entities(nlp("Talks were held in Kiev on Monday."))
     a2 = extract_entities(nlp("Talks were held in Kyiv on Monday."))
     assert key_of(a1, "Kiev") == key_of(a2, "Kyiv")
+
+
+def test_korean_name_order_hyphens_and_the_usual_full_name():
+    ids = cluster_person_names([["Kim", "Jong-un"], ["Kim", "Jong", "Un"], ["Kim"], ["Moon", "Jae-in"]])
+    assert ids[0] == ids[1] == ids[2] != ids[3]
+
+
+def test_canonical_name_is_the_most_frequent_full_name(nlp):
+    text = ("Donald Trump arrived in Ohio. Donald J. Trump signed the order. Donald Trump then left. "
+            "Trump said he would return.")
+    anns = extract_entities(nlp(text))
+    names = {a.value["name"] for a in anns if a.kind == "entity" and "Trump" in a.text}
+    assert names == {"Donald Trump"}

@@ -93,3 +93,11 @@ def test_every_place_span_matches_the_text(nlp):
         assert text[p.start : p.end] == p.text
         assert 0.0 < p.value["confidence"] <= 1.0
         assert p.value["kind"] in ("country", "region", "city")
+
+
+def test_organisations_named_like_places_are_not_placed(nlp):
+    text = "The White House said the United States would send envoys to Cairo."
+    got = by_text(places_of(nlp, text))
+    assert "White House" not in got
+    assert got["United States"]["country"] == "US"
+    assert got["Cairo"]["country"] == "EG"

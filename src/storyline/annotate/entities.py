@@ -71,6 +71,11 @@ PARTICLES = frozenset(fold(w) for w in _rows("particle"))
 ORG_WORDS = frozenset(fold(r[0]) for r in data_rows("org_words.txt"))
 
 
+def has_org_word(words: list[str]) -> bool:
+    """True when a name contains an organisation word, or is one ("NBC News", "White House")."""
+    return any(fold(w) in ORG_WORDS for w in words) or fold(" ".join(words)) in ORG_WORDS
+
+
 # --- names -------------------------------------------------------------------
 
 # Transliteration variants folded away before names are compared: Zelenskyy / Zelenskiy /
@@ -149,6 +154,8 @@ def cluster_person_names(names: list[list[str]]) -> list[int]:
     one cluster it fits; when none or several fit ("Obama" with Barack and
     Michelle), bare surnames of the same spelling form a cluster of their own.
     """
+    # "Kim Jong-un" and "Kim Jong Un" are one name
+    names = [[p for w in n for p in w.split("-") if p] for n in names]
     order = sorted(range(len(names)), key=lambda i: (-len(names[i]), i))
     clusters: list[tuple[str | None, list[str]]] = []
     ids = [-1] * len(names)
@@ -167,6 +174,9 @@ def cluster_person_names(names: list[list[str]]) -> list[int]:
                 ids[i] = len(clusters) - 1
             continue
         fits = [cid for cid, (cf, cs) in enumerate(clusters) if cf is not None and _surname_matches(surname, cs)]
+        if not fits:
+            # no surname fits: a given name alone ("Kim" for Kim Jong Un), when only one person has it
+            fits = [cid for cid, (cf, cs) in enumerate(clusters) if cf is not None and same_name(cf, surname[-1])]
         if len(fits) == 1:
             ids[i] = fits[0]
             continue
@@ -204,10 +214,12 @@ def cluster_other_names(names: list[str]) -> list[int]:
 
 
 def _canonical(forms: list[list[str]]) -> str:
-    """The name to show: the most frequent of the longest forms (first seen wins ties)."""
-    longest = max(len(f) for f in forms)
-    counts = Counter(" ".join(f) for f in forms if len(f) == longest)
-    return max(counts, key=lambda k: (counts[k], -[" ".join(f) for f in forms].index(k)))
+    """The name to show: the most frequent full name ("Donald Trump" over a rarer "Donald J.
+    Trump"), longer on a tie, first seen on a tie again; a bare surname only when that is all."""
+    full = [f for f in forms if len(f) >= 2] or forms
+    joined = [" ".join(f) for f in full]
+    counts = Counter(joined)
+    return max(counts, key=lambda k: (counts[k], len(k.split()), -joined.index(k)))
 
 
 # --- mentions ------------------------------------------------------------------
@@ -328,7 +340,7 @@ def _person_votes(doc, mentions: list[Mention]) -> None:
     for m in mentions:
         if m.label not in MISLABELLED_PERSON or not m.words:
             continue
-        if any(fold(w) in ORG_WORDS for w in m.words) or not all(w[:1].isupper() and w.replace("-", "").isalpha() for w in m.words if fold(w) not in PARTICLES):
+        if has_org_word(m.words) or not all(w[:1].isupper() and w.replace("-", "").isalpha() for w in m.words if fold(w) not in PARTICLES):
             continue
         names.append(m)
         if 2 <= len(m.words) <= 3 and ((m.j < len(doc) and doc[m.j].lower_ in REPORTING) or _role_before(doc, m.i)):
@@ -363,7 +375,7 @@ def _missed_speakers(doc, mentions: list[Mention]) -> list[Mention]:
         while i > 0 and t.i - i < 3 and (i - 1) not in taken and _is_name_token(doc[i - 1]) and doc[i - 1].pos_ == "PROPN":
             i -= 1
         words = [w.text for w in doc[i : t.i]]
-        if len(words) >= 2 and not any(fold(w) in ORG_WORDS for w in words):
+        if len(words) >= 2 and not has_org_word(words):
             m = Mention(i, t.i, "PERSON", words=words)
             m.votes["PERSON"] += RULE_VOTE
             out.append(m)

@@ -275,6 +275,8 @@ def extract_places(doc, entities: list[Annotation], outlet: str | None = None) -
     ``entities.extract_entities``); ``outlet`` (a domain or name) adds a small
     preference for places in the outlet's country.
     """
+    from storyline.annotate.entities import ORG_WORDS
+
     outlet_cc = outlet_country(outlet)
     context = context_countries(doc, entities)
     mentions = [a for a in entities if a.label in PLACE_LABELS and a.value.get("mention") != "description"]
@@ -282,7 +284,7 @@ def extract_places(doc, entities: list[Annotation], outlet: str | None = None) -
     first: list[tuple[Annotation, str, bool]] = []
     for a in mentions:
         name = clean_place_name(a.text)
-        if not name:
+        if not name or fold(name) in ORG_WORDS:  # "the White House" is no place name (nor Casablanca)
             continue
         region = is_region_mention(doc, a.start, a.end)
         first.append((a, name, region))
