@@ -107,6 +107,8 @@ def _join_statements(units: list[qt.QuoteUnit], uf: UnionFind, weights: Weights,
             if a.member == b.member or not qt.same_speaker(a.speaker_key, b.speaker_key, ratio):
                 continue
             wb = frozenset(w for i in whole[kb] for w in units[i].words)
+            if min(len(wa), len(wb)) < cfg["statement_min_words"] or len(wa & wb) < 2:
+                continue  # a scare-quoted phrase ("since I was a boy") is no statement
             if weights.cosine(wa, wb) >= cfg["statement_threshold"]:
                 for i in whole[ka] + whole[kb]:
                     uf.union(whole[ka][0], i)

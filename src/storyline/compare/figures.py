@@ -38,6 +38,7 @@ _UNITS = {
     "km", "kilometres", "kilometers", "miles", "metres", "meters", "hectares", "acres", "tonnes", "tons",
     "percent", "per", "square", "sq", "%", "dollars", "euros", "pounds", "kg", "years", "days", "hours",
 }
+_VERBISH = {"left", "went", "fell", "lay", "stood", "nearby", "now", "still", "had", "were"}
 _NUM = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(%|per ?cent))?")
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "bn": 1e9, "m": 1e6, "k": 1e3}
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -122,13 +123,29 @@ def _qualifier(text: str, start: int) -> tuple[str | None, int]:
 
 
 def _counted(text: str, toks, j: int) -> tuple[str | None, str | None, int]:
-    """The head of the counted phrase after a number: up to 3 words, stopping at a function word."""
+    """The head of the counted phrase after a number: up to 3 words, stopping at a function word.
+
+    A partitive is read through: "Fourteen of its 32 wagons" counts wagons.
+    """
+    k = j
+    if k < len(toks) and toks[k][2].lower() == "of":
+        k += 1
+        if k < len(toks) and toks[k][2].lower() in ("its", "the", "their", "his", "her", "our"):
+            k += 1
+        if k < len(toks) and _value_of(toks[k][2]) is not None:
+            k += 1
+        if k > j + 1 and k < len(toks):
+            head, unit, end = _counted(text, toks, k)
+            if head:
+                return head, unit, end
     unit_words, head, end = [], None, 0
     for k in range(j, min(j + 3, len(toks))):
         s, e, w = toks[k]
         lw = w.lower()
         if lw in _STOP_AFTER or (k > j and text[toks[k - 1][1]:s].strip()):
             break
+        if k > j and head and (lw in predicates() or lw in _VERBISH or lw.endswith(("ed", "ing"))):
+            break  # "14 wagons left the tracks", "17 wagons derailed": the verb is not what is counted
         if lw in _UNITS:
             unit_words.append(lw)
         n = norm_word(w)
@@ -282,10 +299,19 @@ def claim_key(f: Figure) -> tuple[str, str | None] | None:
     The thing is the unit when there is one ("square km"), else the counted
     head word; a generic head ("people", none) needs a predicate.
     """
+    said = f.predicate or _head_predicates().get(f.counted or "")
+    if said and not f.unit and f.counted in _head_predicates():
+        return ("*", said)  # "15 dead": the counted word is what happened
     thing = unit_key(f.unit) or (None if f.counted in GENERIC else f.counted)
     if thing is None:
-        return ("*", f.predicate) if f.predicate else None
+        return ("*", said) if said else None
     return (thing, f.predicate)
+
+
+@lru_cache(maxsize=1)
+def _head_predicates() -> dict[str, str]:
+    """Normalised counted words that are themselves predicates ("dead", "injured")."""
+    return {n: cls for w, cls in predicates().items() if (n := norm_word(w))}
 
 
 def same_claim(a: Figure, b: Figure) -> bool:
