@@ -441,6 +441,35 @@ def _according_to(doc) -> list[Candidate]:
     return out
 
 
+_SPEAKER_LABEL = re.compile(r"^[ \t]*((?:[A-Z][\w.'\u2019-]*)(?: [A-Z][\w.'\u2019-]*){0,3})[ \t]*:[ \t]+(?=\S)", re.M)
+INTERVIEW_LABELS = {"Q", "A"}
+
+
+def _transcript(doc) -> list[Candidate]:
+    """Interview transcripts: 'Q: ...', 'SMITH: ...' at the start of a paragraph.
+    A label counts when it is Q/A or when it labels at least two paragraphs
+    (so a one-off "Read more: ..." or "Mapped: ..." is not a speaker)."""
+    text = doc.text
+    found = list(_SPEAKER_LABEL.finditer(text))
+    counts: dict[str, int] = {}
+    for m in found:
+        counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    out = []
+    for m in found:
+        label = m.group(1)
+        if label not in INTERVIEW_LABELS and counts[label] < 2:
+            continue
+        line_end = text.find("\n", m.end())
+        line_end = len(text) if line_end < 0 else line_end
+        if _words(text[m.end():line_end]) < MIN_CONTENT_TOKENS:
+            continue
+        speaker = doc.char_span(m.start(1), m.end(1), alignment_mode="expand")
+        colon = text.index(":", m.end(1))
+        out.append(Candidate(m.end(), len(text[:line_end].rstrip()), "direct", speaker=speaker,
+                             extra={"cue_span": (colon, colon + 1), "cue_text": ":", "transcript": True}))
+    return out
+
+
 # --- putting it together -----------------------------------------------------------------------
 
 def _overlap(a0, a1, b0, b1) -> int:
@@ -530,7 +559,7 @@ def extract_quotes(doc) -> list[Annotation]:
     """Quotes and attributed statements in a parsed ``Doc``, in text order."""
     quotes = quote_spans(doc.text)
     verb_cands = _verb_candidates(doc)
-    cands = _according_to(doc) + verb_cands
+    cands = _according_to(doc) + verb_cands + _transcript(doc)
     cands += _quote_candidates(doc, quotes, verb_cands)
     cands = _dedupe(cands)
     persons = _person_mentions(doc, quotes)
@@ -554,9 +583,10 @@ def extract_quotes(doc) -> list[Annotation]:
             "speaker": speaker_text,
             "speaker_span": [c.speaker.start_char, c.speaker.end_char] if c.speaker is not None else None,
             "speaker_antecedent_span": [ante.start_char, ante.end_char] if ante is not None else None,
-            "cue": ("according to" if c.label == "according-to" else c.cue.lemma_.lower()) if c.cue is not None else None,
+            "cue": c.extra.get("cue_text") or (("according to" if c.label == "according-to" else c.cue.lemma_.lower())
+                                               if c.cue is not None else None),
             "cue_span": list(cue_span) if cue_span else None,
-            "direct": c.quote is not None,
+            "direct": c.quote is not None or bool(c.extra.get("transcript")),
         }
         out.append(Annotation(kind="quote", start=c.start, end=c.end, text=doc.text[c.start:c.end],
                               label=c.label, value=value))

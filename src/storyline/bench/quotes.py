@@ -10,7 +10,9 @@ spans as character offsets). Scoring follows the Gender Gap Tracker
 - precision = predictions that match some gold content / predictions;
   recall = gold contents matched by some prediction / gold contents; F1;
 - speaker accuracy, over gold contents matched at 0.3 that have a source:
-  the prediction covering most of the gold content names the speaker right
+  of the predictions covering at least 30% of the gold content, the one with
+  the highest overlap over union (so a paragraph-long quote does not stand
+  for a shorter attribution nested in it) names the speaker right
   when its speaker mention (or the antecedent it was resolved to) overlaps a
   gold source span, or its speaker name ends in the same word as a gold
   source's ("Donald Trump" for "Trump").
@@ -115,9 +117,15 @@ def score(rows: list[dict], preds: dict[str, list[dict]]) -> dict:
         for j, (_, a) in enumerate(golds):
             if a.get("no_source") or not a["source"]:
                 continue
-            best = max(range(len(ps)), key=lambda i: covers[i][j], default=None)
-            if best is None or covers[best][j] < THRESHOLDS[0]:
+            # the prediction that corresponds best: among those covering >= 0.3 of the gold
+            # content, the one with the highest overlap over union (a paragraph-long quote
+            # covers an attribution nested in it, but does not correspond to it)
+            matching = [i for i in range(len(ps)) if covers[i][j] >= THRESHOLDS[0]]
+            if not matching:
                 continue
+            gold_chars = golds[j][0]
+            best = max(matching, key=lambda i: covers[i][j] * len(gold_chars)
+                       / (len(gold_chars) + (ps[i]["end"] - ps[i]["start"]) - covers[i][j] * len(gold_chars)))
             speaker_n += 1
             p = ps[best]
             hit = any(min(e, pe) > max(s, ps_) for s, e, _ in a["source"] for ps_, pe in p["spans"])
