@@ -149,6 +149,42 @@ class ResponseCache:
                     self.size -= old
 
 
+class StoryPages:
+    """ASGI middleware replaying rendered story pages from the shared page cache.
+
+    ``GET /stories/{id}`` (without a query string) and ``GET /api/stories/{id}``
+    are answered here, before routing, when the page cache holds the page
+    for the story's current version (``pagecache.fingerprint``: one query on
+    the store). Anything else, and every miss, goes on to the app, whose
+    routes render the page and store it.
+    """
+
+    PATH = re.compile(r"^/(api/)?stories/([1-9][0-9]{0,17})$")
+
+    def __init__(self, app, db: "Store", pages: pagecache.PageCache):
+        self.app = app
+        self.store = db
+        self.pages = pages
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and self.pages.path:
+            m = self.PATH.match(scope["path"])
+            if m and not (m.group(1) is None and scope["query_string"]):
+                kind, story_id = ("json" if m.group(1) else "html"), int(m.group(2))
+                version = pagecache.fingerprint(self.store.read(), story_id)
+                body = None
+                if version is not None and not (kind == "html" and version[1]):
+                    body = self.pages.get(kind, story_id, version[0])
+                if body is not None:
+                    media = b"application/json" if kind == "json" else b"text/html; charset=utf-8"
+                    await send({"type": "http.response.start", "status": 200, "headers": [
+                        (b"content-type", media), (b"content-length", str(len(body)).encode()),
+                        (b"x-storyline-page", b"hit")]})
+                    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+                    return
+        return await self.app(scope, receive, send)
+
+
 class Store:
     """Per-thread read-only connections to one store, plus one serialised writer."""
 
@@ -283,6 +319,7 @@ def create_app(db: str | Path, token: str | None = None, cache_entries: int = 20
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    app.add_middleware(StoryPages, db=st, pages=pages)
     app.add_middleware(ResponseCache, db=st, max_entries=cache_entries)
     app.add_middleware(SecurityHeaders)  # added last = outermost: errors and cache hits get the headers too
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
