@@ -140,3 +140,26 @@ def test_without_a_writable_sidecar_pages_still_render(setup, tmp_path):
         assert r.status_code == 200 and r.headers["x-storyline-page"] == "miss"
     off = TestClient(create_app(db, cache_entries=0, page_cache=False))
     assert off.get(f"/api/stories/{ids['fire']}").json()["story"]["id"] == ids["fire"]
+
+
+@pytest.mark.parametrize("cache_entries", [0, 2048], ids=["counts-memo", "response-cache"])
+def test_story_list_follows_the_store(setup, cache_entries):
+    db, con, ids = setup
+    apps = [TestClient(create_app(db, cache_entries=cache_entries)) for _ in range(2)]
+    for w in apps:
+        assert w.get("/api/stories", params={"limit": 1}).json()["total"] == 3
+        assert w.get("/api/stories", params={"limit": 1, "offset": 1}).json()["total"] == 3
+    with store.transaction(con):
+        new_id, _ = sample.add_story(con, "Sallow Bay lifeboat crew rescues two kayakers", [
+            sample.Doc("Harbour Gazette", "Two kayakers rescued", "The lifeboat crew rescued two kayakers.",
+                       "2031-06-01")])
+    for w in apps:
+        body = w.get("/api/stories", params={"limit": 1, "offset": 1}).json()
+        assert body["total"] == 4
+        assert w.get("/api/stories").json()["items"][0]["id"] == new_id
+        assert "Sallow Bay lifeboat crew rescues two kayakers" in w.get("/").text
+    with store.transaction(con):
+        con.execute("UPDATE stories SET merged_into = ?, updated_at = ? WHERE id = ?", (ids["fire"], time.time(), new_id))
+    for w in apps:
+        assert w.get("/api/stories").json()["total"] == 3
+        assert "Sallow Bay lifeboat crew" not in w.get("/").text

@@ -68,8 +68,22 @@ def add_arguments(p) -> None:
     p.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto", help="load generator")
 
 
+SCHEMA_SQL = "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
+
+
+def _current_schema() -> list[tuple]:
+    """The tables, indexes and triggers a store made by this Storyline has."""
+    from storyline import store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        con = store.connect(Path(tmp) / "schema.db")
+        rows = [tuple(r) for r in con.execute(SCHEMA_SQL)]
+        con.close()
+    return rows
+
+
 def build_store(path: Path, n: int) -> None:
-    """The synthetic store of ``n`` stories, rebuilt only when missing or of another size."""
+    """The synthetic store of ``n`` stories, rebuilt when missing, of another size or of an older schema."""
     from storyline import store
     from storyline.web.sample import fill_synthetic
 
@@ -77,12 +91,13 @@ def build_store(path: Path, n: int) -> None:
         try:
             con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             have = con.execute("SELECT count(*) FROM stories").fetchone()[0]
+            schema = [tuple(r) for r in con.execute(SCHEMA_SQL)]
             con.close()
-            if have == n:
+            if have == n and schema == _current_schema():
                 return
         except sqlite3.Error:
             pass
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", ".pages", ".pages-wal", ".pages-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     t = time.perf_counter()
     con = store.connect(path)

@@ -86,9 +86,11 @@ class ResponseCache:
     PREFIXES = ("/stories/", "/articles/", "/api/stories", "/api/articles", "/api/outlets", "/api/search")
     EXACT = ("/", "/outlets", "/search", "/openapi.json")
 
-    def __init__(self, app, db: "Store", max_entries: int = 2048, max_bytes: int = 64 << 20):
+    def __init__(self, app, db: "Store", max_entries: int = 2048, max_bytes: int = 64 << 20,
+                 skip: re.Pattern | None = None):
         from collections import OrderedDict
 
+        self.skip = skip  # paths served by another cache
         self.app = app
         self.store = db
         self.max_entries = max_entries
@@ -103,6 +105,8 @@ class ResponseCache:
             return False
         path = scope["path"]
         if any(k == b"authorization" for k, _ in scope["headers"]):
+            return False
+        if self.skip is not None and self.skip.match(path):
             return False
         return path in self.EXACT or (path.startswith(self.PREFIXES) and "/export/" not in path)
 
@@ -200,6 +204,14 @@ class Store:
             con.execute("PRAGMA query_only = ON")
             self._local.con = con
         return con
+
+    def totals(self) -> dict[Any, int]:
+        """This thread's story counts per filter, emptied whenever another connection commits."""
+        version = self.read().execute("PRAGMA data_version").fetchone()[0]
+        if getattr(self._local, "version", None) != version:
+            self._local.version = version
+            self._local.totals = {}
+        return self._local.totals
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -320,7 +332,8 @@ def create_app(db: str | Path, token: str | None = None, cache_entries: int = 20
         openapi_url="/openapi.json",
     )
     app.add_middleware(StoryPages, db=st, pages=pages)
-    app.add_middleware(ResponseCache, db=st, max_entries=cache_entries)
+    app.add_middleware(ResponseCache, db=st, max_entries=cache_entries,
+                       skip=StoryPages.PATH if pages.path else None)
     app.add_middleware(SecurityHeaders)  # added last = outermost: errors and cache hits get the headers too
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.state.store = st
@@ -338,7 +351,7 @@ def create_app(db: str | Path, token: str | None = None, cache_entries: int = 20
 
     @app.get("/api/stories", tags=["stories"], summary="Stories, newest and largest first")
     async def api_stories(c: Con, f: F, limit: Limit = PAGE_SIZE, offset: Offset = 0) -> dict[str, Any]:
-        return queries.list_stories(c, f, limit, offset)
+        return queries.list_stories(c, f, limit, offset, st.totals())
 
     @app.get("/api/stories/{story_id}", tags=["stories"], summary="One story with members, comparison and places")
     async def api_story(c: Con, story_id: Id) -> dict[str, Any]:
@@ -461,7 +474,7 @@ def create_app(db: str | Path, token: str | None = None, cache_entries: int = 20
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page_river(request: Request, c: Con, f: F, page: PageNo = 1):
-        result = queries.list_stories(c, f, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        result = queries.list_stories(c, f, PAGE_SIZE, (page - 1) * PAGE_SIZE, st.totals())
         return render("river.html", request, result=result, page=page, filters=f,
                       pages=view.pagination(result, page))
 

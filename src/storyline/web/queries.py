@@ -79,12 +79,14 @@ def _article_clauses(f: Filters, alias: str) -> tuple[list[str], list[Any]]:
 # ----------------------------------------------------------------------- stories
 
 
-def list_stories(con: sqlite3.Connection, f: Filters, limit: int = 30, offset: int = 0) -> dict[str, Any]:
+def list_stories(con: sqlite3.Connection, f: Filters, limit: int = 30, offset: int = 0,
+                 totals: dict[Any, int] | None = None) -> dict[str, Any]:
     """Stories newest first (then largest), each with its articles per outlet.
 
     Date filters select stories whose span [first_seen, last_seen] overlaps
     the range; the other filters select stories with at least one member
-    article matching all of them.
+    article matching all of them. ``totals`` (filters -> count) spares the
+    ``count(*)`` when the caller knows the store has not changed since.
     """
     where = ["s.merged_into IS NULL"]
     params: list[Any] = []
@@ -103,7 +105,11 @@ def list_stories(con: sqlite3.Connection, f: Filters, limit: int = 30, offset: i
         )
         params += art_params
     cond = " AND ".join(where)
-    total = con.execute(f"SELECT count(*) FROM stories s WHERE {cond}", params).fetchone()[0]
+    total = totals.get(f) if totals is not None else None
+    if total is None:
+        total = con.execute(f"SELECT count(*) FROM stories s WHERE {cond}", params).fetchone()[0]
+        if totals is not None:
+            totals[f] = total
     rows = con.execute(
         "SELECT s.id, s.title, s.first_seen, s.last_seen, s.n_articles, s.n_outlets FROM stories s "
         f"WHERE {cond} ORDER BY s.last_seen DESC, s.n_articles DESC, s.id DESC LIMIT ? OFFSET ?",
