@@ -343,3 +343,17 @@ def test_search_snippet_marks_the_words_in_the_clean_text(tmp_path):
     assert hit["snippet"] == "The harbour authority changed the [tide] tables."
     html = TestClient(create_app(db)).get("/search", params={"q": "tide"}).text
     assert "changed the <mark>tide</mark> tables." in html
+
+
+def test_search_snippet_is_a_window_around_the_match(tmp_path):
+    db = tmp_path / "long.db"
+    con = store.connect(db)
+    filler = " ".join(f"Paragraph {i} talks about the weather over the moors." for i in range(60))
+    with store.transaction(con):
+        aid = sample.insert_article(con, sample.Doc("Kestrel Post", "Long read", "x", "2031-04-02"))
+        con.execute("UPDATE articles SET text = ?, clean_text = ? WHERE id = ?",
+                    ("raw", filler + "\n\nAt last the lighthouse keeper retired.\n\n" + filler, aid))
+    hit = TestClient(create_app(db)).get("/api/search", params={"q": "lighthouse"}).json()["items"][0]
+    assert "[lighthouse]" in hit["snippet"]
+    assert hit["snippet"].startswith("…") and hit["snippet"].endswith("…")
+    assert "\n" not in hit["snippet"] and len(hit["snippet"]) < 400

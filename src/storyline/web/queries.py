@@ -9,7 +9,6 @@ content comes from one function here (``story_page``, ``article_page``,
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -302,18 +301,16 @@ def search(con: sqlite3.Connection, f: Filters, limit: int = 20, offset: int = 0
         [match, *params],
     ).fetchone()[0]
     rows = con.execute(
-        f"SELECT {ARTICLE_LIST_COLUMNS}, m.story_id, coalesce(a.clean_text, a.text) AS body, "
+        f"SELECT {ARTICLE_LIST_COLUMNS}, m.story_id, "
+        "snippet(articles_fts, 1, char(1), char(2), '…', 32) AS snippet, "
         "bm25(articles_fts) AS rank FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
         f"LEFT JOIN story_members m ON m.article_id = a.id WHERE articles_fts MATCH ?{cond} "
         "ORDER BY rank LIMIT ? OFFSET ?",
         [match, *params, limit, offset],
     )
-    words = [w.strip('"').replace('""', '"') for w in match.split()]
-    items = []
-    for r in rows:
-        it = dict(r)
-        it["snippet"] = snippet(it.pop("body") or "", words)
-        items.append(it)
+    items = [dict(r) for r in rows]  # snippet: the clean text, query words between \x01 and \x02
+    for it in items:
+        it["snippet"] = " ".join((it["snippet"] or "").split())  # paragraphs run on in one line
     story_ids = list(dict.fromkeys(it["story_id"] for it in items if it["story_id"] is not None))
     stories: list[dict[str, Any]] = []
     if story_ids:
@@ -323,29 +320,6 @@ def search(con: sqlite3.Connection, f: Filters, limit: int = 20, offset: int = 0
             f"WHERE id IN ({marks})", story_ids)}
         stories = [by_id[i] for i in story_ids if i in by_id]
     return {"total": total, "limit": limit, "offset": offset, "items": items, "stories": stories}
-
-
-def snippet(text: str, words: list[str], width: int = 220) -> str:
-    """A window of ``text`` around the first query word, every query word wrapped in \x01...\x02.
-
-    Made here rather than by FTS5's snippet(): the index holds the clean text
-    while the external-content column it would read holds the raw text.
-    """
-    if not words:
-        return text[:width]
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE)
-    first = pattern.search(text)
-    start = max(0, (first.start() if first else 0) - width // 3)
-    if start:
-        space = text.find(" ", start)
-        start = space + 1 if 0 <= space < start + 20 else start
-    end = min(len(text), start + width)
-    if end < len(text):
-        space = text.rfind(" ", start, end)
-        end = space if space > start + width // 2 else end
-    window = text[start:end].replace("\n", " ")
-    marked = pattern.sub(lambda m: "\x01" + m.group(0) + "\x02", window)
-    return ("… " if start else "") + marked + (" …" if end < len(text) else "")
 
 
 def list_outlets(con: sqlite3.Connection) -> list[dict[str, Any]]:
