@@ -84,7 +84,7 @@ def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=
     for i in order:
         pred[i] = g.add(docs[i]).story_id
     t_group = time.perf_counter() - t1
-    return {"pred": [pred[i] for i in range(len(rows))], "group_s": t_group, "total_s": time.perf_counter() - t0,
+    return {"pred": [g.resolve(pred[i]) for i in range(len(rows))], "group_s": t_group, "total_s": time.perf_counter() - t0,
             "annotate_s": t_ann, "path": "direct" + ("+annotations" if ann_fn else " (text only)")}
 
 

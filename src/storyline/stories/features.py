@@ -130,11 +130,25 @@ def _token(tok: str) -> tuple:
     return info
 
 
-def text_features(title: str, text: str, *, with_entities: bool = True) -> tuple[Counter, dict[str, str]]:
-    """Bag of channel-prefixed features from plain text (the fallback without annotations)."""
+@lru_cache(maxsize=1)
+def title_weight() -> float:
+    """How many times a headline word counts (``[features] title_weight`` in settings.toml)."""
+    import tomllib
+
+    data = tomllib.loads(resources.files(__package__).joinpath("settings.toml").read_text("utf-8"))
+    return float(data.get("features", {}).get("title_weight", 2.0))
+
+
+def text_features(title: str, text: str, *, with_entities: bool = True,
+                  title_w: float | None = None) -> tuple[Counter, dict[str, str]]:
+    """Bag of channel-prefixed features from plain text (the fallback without annotations).
+
+    Headline words count ``title_w`` times (default: :func:`title_weight`).
+    """
     feats: Counter = Counter()
     names: dict[str, str] = {}
-    for weight, chunk in ((2.0, title), (1.0, text)):
+    tw = title_weight() if title_w is None else title_w
+    for weight, chunk in ((tw, title), (1.0, text)):
         prev_month: int | None = None
         prev_day: tuple[int, str | None] | None = None  # "12 March": the day, and its figure key
         for m in WORD_RE.finditer(chunk):

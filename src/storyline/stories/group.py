@@ -86,6 +86,8 @@ class Settings:
     near_threshold: float = 0.7
     window_articles: int = 50_000
     dedup: bool = True
+    linkage: str = "average"
+    merge: bool = True
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
@@ -118,13 +120,14 @@ class Assignment:
 class Story:
     """An active story in memory: centroid, dates, outlets, members and index keys."""
 
-    __slots__ = ("id", "centroid", "norm2", "first", "last", "members", "outlets", "n_copies",
+    __slots__ = ("id", "centroid", "norm2", "n", "first", "last", "members", "outlets", "n_copies",
                  "index_keys", "title_cands", "_core", "_core_at")
 
     def __init__(self, story_id: int):
         self.id = story_id
-        self.centroid: dict[str, float] = {}
+        self.centroid: dict[str, float] = {}  # sum of the members' unit vectors
         self.norm2 = 0.0
+        self.n = 0  # unit vectors in the sum (members that are not copies)
         self.first: int | None = None
         self.last: int | None = None
         self.members: list[Any] = []
@@ -167,19 +170,31 @@ class Story:
                 dot += old * w
                 c[f] = old + w
         self.norm2 += 2.0 * dot + 1.0
+        self.n += 1
 
-    def score(self, vec: dict[str, float], core_terms: int = 0, coverage_power: float = 0.0) -> float:
-        """Cosine to the centroid, times the share of the story's core the article covers
-        raised to ``coverage_power`` (an article must report what the story is about, not
-        only share its background)."""
+    def dot(self, vec: dict[str, float]) -> float:
+        """Sparse dot product of the centroid sum with ``vec`` (iterating the smaller of the two)."""
         c = self.centroid
+        if len(vec) > len(c):
+            vec, c = c, vec
         get = c.get
         dot = 0.0
         for f, w in vec.items():
             x = get(f)
             if x is not None:
                 dot += w * x
-        cos = dot / math.sqrt(self.norm2) if self.norm2 > 0 else 0.0
+        return dot
+
+    def score(self, vec: dict[str, float], core_terms: int = 0, coverage_power: float = 0.0,
+              average: bool = False) -> float:
+        """Similarity of a unit vector to the story: with ``average``, the mean cosine to the
+        members (average linkage: sum.x / n), else the cosine to the centroid (sum.x / |sum|);
+        times the share of the story's core the article covers raised to ``coverage_power``."""
+        dot = self.dot(vec)
+        if average:
+            cos = dot / self.n if self.n else 0.0
+        else:
+            cos = dot / math.sqrt(self.norm2) if self.norm2 > 0 else 0.0
         if coverage_power and core_terms and cos > 0:
             core, total = self.core(core_terms)
             if total > 0:
@@ -250,6 +265,11 @@ class Grouper:
         self.clock: int | None = None
         self.retired: list[Story] = []
         self.touched: set[int] = set()
+        # story merges made by the merge pass, (merged-away id, surviving id), for the caller
+        self.merges: list[tuple[int, int]] = []
+        self.merged_into: dict[int, int] = {}
+        # stories the user decided about (merge/split/move): the merge pass leaves them alone
+        self.pinned: set[int] = set()
         w = self.s.weights
         self._prior = background_df(self.s.prior_docs, self.s.doc_tokens)
         self._chan_w = {"": w.get("words", 1.0), **{p: w.get(name, 1.0) for p, name in CHANNELS.items()}}
@@ -359,13 +379,14 @@ class Grouper:
                                       {"duplicate_of": dup.original, "kind": dup.kind, "similarity": dup.score},
                                       dup)
         vec = self.vectorize(doc)
-        best_sid, best, runner_up, n_cand = self._best(vec, doc.day)
+        scored, n_cand = self._scored(vec, doc.day)
+        best_sid, best = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
         if best_sid is not None and best >= self.s.threshold:
             st = self.stories[best_sid]
             expl = self.explain(vec, st, doc)
             expl.update(score=round(best, 4), candidates=n_cand)
-            if runner_up is not None:
-                expl["runner_up"] = {"story": runner_up[0], "score": round(runner_up[1], 4)}
+            if len(scored) > 1:
+                expl["runner_up"] = {"story": scored[1][1], "score": round(scored[1][0], 4)}
             new = False
         else:
             st = self._new_story()
@@ -375,27 +396,104 @@ class Grouper:
             best = 1.0
             new = True
         self._join(st, doc, vec)
+        if self.s.merge and not new:
+            merged = self._merge_pass(st, [sid for sc, sid in scored[1:] if sc >= self.s.threshold])
+            if merged:
+                expl["merged"] = merged
+                st = self.stories[self.resolve(st.id)]
         if dup is not None:
             expl.update(duplicate_of=dup.original, kind=dup.kind, similarity=dup.score)
         elif self.dedup is not None:
             self.dedup.add(doc.article_id, doc.body, sketch)
         return Assignment(doc.article_id, st.id, round(best, 4), new, expl, dup)
 
-    def _best(self, vec: dict[str, float], day: int | None):
+    def _scored(self, vec: dict[str, float], day: int | None) -> tuple[list[tuple[float, int]], int]:
+        """Candidate stories from the index with their exact scores, best first (ties: lower id)."""
         top = heapq.nlargest(self.s.query_terms, vec.items(), key=lambda kv: kv[1])
         cands = self.index.candidates(top, self.s.max_candidates)
+        average = self.s.linkage == "average"
         scored: list[tuple[float, int]] = []
         for sid in cands:
             st = self.stories[sid]
             tf = self._time_factor(st, day)
             if tf is None:
                 continue
-            scored.append((st.score(vec, self.s.core_terms, self.s.coverage_power) * tf, sid))
-        if not scored:
-            return None, 0.0, None, len(cands)
+            scored.append((st.score(vec, self.s.core_terms, self.s.coverage_power, average) * tf, sid))
         scored.sort(key=lambda x: (-x[0], x[1]))
-        runner = (scored[1][1], scored[1][0]) if len(scored) > 1 else None
-        return scored[0][1], scored[0][0], runner, len(cands)
+        return scored, len(cands)
+
+    def _range_factor(self, a: Story, b: Story) -> float | None:
+        """Time factor between two stories' date ranges (None: further apart than the window)."""
+        if a.first is None or b.first is None:
+            return 1.0
+        gap = max(a.first - b.last, b.first - a.last, 0)
+        if gap > self.s.window_days:
+            return None
+        return 1.0 - self.s.time_decay * gap / self.s.window_days
+
+    def _merge_pass(self, st: Story, others: list[int]) -> list[int]:
+        """Merge into ``st`` the stories whose average-link similarity to it reaches the threshold.
+
+        Average linkage between stories A and B is sum_A.sum_B / (n_A n_B). A story pair that
+        was below the threshold can only cross it through the article just added, so only the
+        other stories that article scored above the threshold are checked (incremental
+        agglomerative clustering over the window). The older story (lower id) keeps its id;
+        the other is recorded in ``merges`` and ``merged_into``. Pinned stories are left alone.
+        """
+        merged: list[int] = []
+        for sid in others:
+            other = self.stories.get(sid)
+            if other is None or other is st or st.id in self.pinned or sid in self.pinned:
+                continue
+            if not other.n or not st.n:
+                continue
+            tf = self._range_factor(st, other)
+            if tf is None:
+                continue
+            dot = st.dot(other.centroid)
+            if dot / (st.n * other.n) * tf < self.s.threshold:
+                continue
+            keep, gone = (st, other) if st.id < other.id else (other, st)
+            self._absorb_story(keep, gone, dot)
+            merged.append(gone.id)
+            st = keep
+        return merged
+
+    def _absorb_story(self, keep: Story, gone: Story, dot: float) -> None:
+        """Move ``gone`` (members, centroid, dates, outlets, index keys) into ``keep``."""
+        c = keep.centroid
+        for f, w in gone.centroid.items():
+            c[f] = c.get(f, 0.0) + w
+        keep.norm2 += gone.norm2 + 2.0 * dot
+        keep.n += gone.n
+        keep.n_copies += gone.n_copies
+        keep.members.extend(gone.members)
+        for o, k in gone.outlets.items():
+            keep.outlets[o] = keep.outlets.get(o, 0) + k
+        if gone.first is not None:
+            keep.first = gone.first if keep.first is None else min(keep.first, gone.first)
+            keep.last = gone.last if keep.last is None else max(keep.last, gone.last)
+        room = self.s.title_candidates - len(keep.title_cands)
+        if room > 0:
+            keep.title_cands.extend(gone.title_cands[:room])
+        keep._core_at = -1
+        self.index.remove(gone.id, gone.index_keys)
+        new = [f for f in gone.index_keys if f not in keep.index_keys][: max(0, self.s.max_index_terms - len(keep.index_keys))]
+        keep.index_keys.update(new)
+        self.index.add(keep.id, new)
+        for aid in gone.members:
+            self.article_story[aid] = keep.id
+        del self.stories[gone.id]
+        self.touched.discard(gone.id)
+        self.touched.add(keep.id)
+        self.merges.append((gone.id, keep.id))
+        self.merged_into[gone.id] = keep.id
+
+    def resolve(self, story_id: int) -> int:
+        """The story that now holds ``story_id``'s articles (following merges)."""
+        while story_id in self.merged_into:
+            story_id = self.merged_into[story_id]
+        return story_id
 
     def explain(self, vec: dict[str, float], st: Story, doc: StoryDoc, per_channel: int = 6) -> dict[str, Any]:
         """The features that made ``doc`` score against ``st``, strongest first, by channel."""

@@ -88,6 +88,8 @@ def restore_grouper(con: sqlite3.Connection, first_day: int | None, settings: Se
         "ORDER BY updated_at DESC, id DESC LIMIT ?", (MAX_UNDATED_ACTIVE,))]
     for sid in sorted(set(sids)):
         _restore_story(con, g, sid)
+    # stories the user decided about are never merged automatically
+    g.pinned = {r[0] for r in con.execute("SELECT DISTINCT story_id FROM story_members WHERE pinned = 1")}
     g.drain_retired()
     return g
 
@@ -113,6 +115,15 @@ def _write_story(con: sqlite3.Connection, st: Story, now: float) -> None:
         (st.id, s["title"], s["title_article"], s["first_seen"], s["last_seen"], s["n_articles"],
          s["n_outlets"], state, now),
     )
+
+
+def _apply_merges(con: sqlite3.Connection, g: Grouper, now: float) -> None:
+    """Write the grouper's automatic merges: members move, the old id keeps a ``merged_into`` link."""
+    for gone, keep in g.merges:
+        con.execute("UPDATE story_members SET story_id = ? WHERE story_id = ?", (keep, gone))
+        con.execute("UPDATE stories SET merged_into = ?, n_articles = 0, n_outlets = 0, updated_at = ? WHERE id = ?",
+                    (keep, now, gone))
+    g.merges.clear()
 
 
 def assign_stories(
@@ -160,6 +171,7 @@ def assign_stories(
                     (r["id"], a.story_id, a.score, json.dumps(a.explanation, ensure_ascii=False)),
                 )
                 con.execute("UPDATE articles SET stage = 'grouped' WHERE id = ?", (r["id"],))
+                _apply_merges(con, g, now)
                 counts["new_stories" if a.new else "joined"] += 1
                 counts["grouped"] += 1
             touched = g.touched
