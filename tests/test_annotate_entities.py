@@ -174,3 +174,8 @@ def test_canonical_name_is_the_most_frequent_full_name(nlp):
     anns = extract_entities(nlp(text))
     names = {a.value["name"] for a in anns if a.kind == "entity" and "Trump" in a.text}
     assert names == {"Donald Trump"}
+
+
+def test_state_names_keep_their_own_key(nlp):
+    anns = extract_entities(nlp("The storm reached Florida on Sunday and Georgia on Monday."))
+    assert key_of(anns, "Florida") == "gpe:florida"  # not a namesake city found under an alternate name

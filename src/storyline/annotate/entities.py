@@ -662,6 +662,8 @@ def _place_key_name(gaz, name: str) -> str:
     iso = next((p.country for p, _ in gaz.by_name.get(name, ()) if p.kind == "country"), None)
     if iso:
         return fold(gaz.country_names[iso])
+    if gaz.by_name.get(name):  # a US state or a continent: its own name
+        return fold(gaz.by_name[name][0][0].name)
     cities = gaz.cities_by_name.get(name, ())
     if cities:
         big = max(cities, key=lambda c: c[0].population)[0]
