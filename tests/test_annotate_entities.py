@@ -179,3 +179,12 @@ def test_canonical_name_is_the_most_frequent_full_name(nlp):
 def test_state_names_keep_their_own_key(nlp):
     anns = extract_entities(nlp("The storm reached Florida on Sunday and Georgia on Monday."))
     assert key_of(anns, "Florida") == "gpe:florida"  # not a namesake city found under an alternate name
+
+
+def test_acronyms_join_the_name_they_abbreviate():
+    from storyline.annotate.entities import cluster_other_names
+
+    ids = cluster_other_names(["european union", "eu", "world health organization", "who", "imf", "e.u."])
+    assert ids[0] == ids[1] == ids[5]
+    assert ids[2] == ids[3]
+    assert ids[4] not in (ids[0], ids[2])

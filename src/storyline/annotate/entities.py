@@ -210,7 +210,22 @@ def cluster_other_names(names: list[str]) -> list[int]:
             reps.append(n)
             ids.append(len(reps) - 1)
         seen[n] = ids[-1]
-    return ids
+    # an acronym joins the one long name it abbreviates ("eu" / "european union")
+    expansions: dict[str, set[int]] = {}
+    for r, cid in seen.items():
+        words = [w for w in re.split(r"[\s\-]+", r) if w and w not in ACRONYM_SKIP]
+        if len(words) >= 2:
+            expansions.setdefault("".join(w[0] for w in words), set()).add(cid)
+    merge = {}
+    for r, cid in seen.items():
+        short = r.replace(".", "")
+        if " " not in r and 2 <= len(short) <= 6 and len(expansions.get(short, ())) == 1:
+            merge[cid] = next(iter(expansions[short]))
+    return [merge.get(i, i) for i in ids]
+
+
+# Words left out of an acronym ("Security Service of Ukraine" -> SSU).
+ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "&"})
 
 
 def _canonical(forms: list[list[str]]) -> str:
