@@ -76,10 +76,16 @@ def annotate_doc(doc, published: str | None = None, outlet: str | None = None) -
     if extract_quotes is not None:
         quotes = _step(out, "quotes", extract_quotes, doc)
         text = doc.text  # Doc.text joins every token on each call: once per document
-        for q in quotes:
-            _fill_speaker(q, entities, text)
+        _step(out, "speakers", _fill_speakers, quotes, entities, text)
     out.sort(key=lambda a: (a.start, a.end, a.kind))
     return out
+
+
+def _fill_speakers(quotes: list[Annotation], entities: list[Annotation], text: str) -> list[Annotation]:
+    """Fill every quote's speaker in place; returns no new annotations."""
+    for q in quotes:
+        _fill_speaker(q, entities, text)
+    return []
 
 
 def _fill_speaker(quote: Annotation, entities: list[Annotation], text: str) -> None:
