@@ -52,6 +52,7 @@ SECURITY_HEADERS = [
 PAGE_SIZE = 30
 DATE_RE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 MAX_UPLOAD = 20 * 1024 * 1024
+MMAP_BYTES = pagecache.MMAP_BYTES
 
 
 class SecurityHeaders:
@@ -202,6 +203,7 @@ class Store:
         if con is None:
             con = store.connect(self.db, readonly=True)
             con.execute("PRAGMA query_only = ON")
+            con.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")  # reads without a read() call per page
             self._local.con = con
         return con
 
@@ -296,17 +298,6 @@ def _templates() -> Environment:
     return env
 
 
-def story_html(env: Environment, data: dict[str, Any]) -> bytes:
-    """The story page for ``queries.story_page`` data (as served without a query string)."""
-    path = f"/stories/{int(data['story']['id'])}"
-    return env.get_template("story.html").render(request_path=path, query={}, **view.story_view(data)).encode()
-
-
-def story_json(page: dict[str, Any]) -> bytes:
-    """``/api/stories/{id}`` as bytes, serialised the way FastAPI's JSONResponse does."""
-    return json.dumps(page, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-
-
 def create_app(db: str | Path, token: str | None = None, cache_entries: int = 2048,
                page_cache: str | Path | None | bool = True) -> FastAPI:
     """Build the app serving the store at ``db``.
@@ -330,6 +321,7 @@ def create_app(db: str | Path, token: str | None = None, cache_entries: int = 20
         docs_url=None,  # the Swagger page loads scripts from a CDN: off (no internet, strict CSP)
         redoc_url=None,
         openapi_url="/openapi.json",
+        telemetry={"tracing": False, "metrics": False, "logs": False},  # no OpenTelemetry check per request
     )
     app.add_middleware(StoryPages, db=st, pages=pages)
     app.add_middleware(ResponseCache, db=st, max_entries=cache_entries,
@@ -367,7 +359,7 @@ def create_app(db: str | Path, token: str | None = None, cache_entries: int = 20
             if page["comparison"] is None:
                 page["comparison"] = await run_in_threadpool(_compute_report, st, story_id)
                 version = pagecache.fingerprint(c, story_id) or version
-            body = story_json(page)
+            body = view.story_json(page)
             pages.put("json", story_id, version[0], body)
         return Response(body, media_type="application/json", headers={"x-storyline-page": state})
 
@@ -506,7 +498,7 @@ def create_app(db: str | Path, token: str | None = None, cache_entries: int = 20
                 response = render("story.html", request, **view.story_view(data))
                 response.headers["x-storyline-page"] = "miss"
                 return response
-            body = story_html(env, data)
+            body = view.story_html(env, data)
             pages.put("html", story_id, key, body)
         return HTMLResponse(body, headers={"x-storyline-page": state})
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from storyline import __version__
 
 HERE = Path(__file__).resolve().parent
+MMAP_BYTES = 1 << 30  # map up to 1 GiB of a store or sidecar file (shared by processes through the OS cache)
 
 FINGERPRINT = (
     "SELECT s.updated_at, s.n_articles, s.merged_into, s.title, c.computed_at, c.n_articles, "
@@ -58,7 +59,7 @@ def _render_version() -> str:
     for folder in ("templates", "static"):
         for p in sorted((HERE / folder).iterdir()):
             stamps.append(f"{p.name}:{p.stat().st_mtime_ns}")
-    for name in ("view.py", "queries.py", "app.py", "make_map.py"):
+    for name in ("view.py", "queries.py", "make_map.py"):  # what a page is made of
         stamps.append(f"{name}:{(HERE / name).stat().st_mtime_ns}")
     return hashlib.sha1("|".join(stamps).encode()).hexdigest()[:12]
 
@@ -93,6 +94,7 @@ class PageCache:
                 con.execute("PRAGMA busy_timeout = 50")
                 con.execute("PRAGMA journal_mode = WAL")
                 con.execute("PRAGMA synchronous = NORMAL")
+                con.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
                 con.executescript(SCHEMA)
                 con.execute("PRAGMA busy_timeout = 0")
                 self._con = con
@@ -163,7 +165,8 @@ def prerender(db: str | Path, path: str | Path | None = None, kinds: tuple[str, 
     """
     from storyline import store
     from storyline.web import queries
-    from storyline.web.app import _templates, story_html, story_json
+    from storyline.web.app import _templates
+    from storyline.web.view import story_html, story_json
 
     env = _templates()
     cache = PageCache(path or default_path(db))

@@ -352,6 +352,17 @@ def story_view(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def story_html(env: Any, data: dict[str, Any]) -> bytes:
+    """The story page for ``queries.story_page`` data (as served without a query string)."""
+    path = f"/stories/{int(data['story']['id'])}"
+    return env.get_template("story.html").render(request_path=path, query={}, **story_view(data)).encode()
+
+
+def story_json(page: dict[str, Any]) -> bytes:
+    """``/api/stories/{id}`` as bytes, serialised the way FastAPI's JSONResponse does."""
+    return json.dumps(page, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
 def _explain(explanation: Any, most: int = 4) -> list[str]:
     """A story member's explanation as short "key: value" strings."""
     if isinstance(explanation, dict):
