@@ -10,8 +10,14 @@ spans in the clean text:
 - ``dates.extract_dates`` and ``quotes.extract_quotes`` (written apart);
   each quote's speaker is then resolved to an entity (``speaker_key``).
 
-A step that fails on a text is recorded as an annotation of kind ``error``
-(with the step and message) and the other steps' annotations are kept.
+Beyond the keys documented in ``records.Annotation``: an entity's value has
+``mention`` ("name", or "description" for a role phrase such as "the
+Ukrainian president" resolved to a named person); a figure's value has
+``approximate`` and, when it counts a pronoun ("two of them"), ``antecedent``;
+``entities.resolve_across`` adds ``article_key`` when it makes keys
+story-wide. A step that fails on a text is recorded as an annotation of kind
+``error`` (label and ``value["step"]`` name the step, ``value["error"]`` the
+message) and the other steps' annotations are kept.
 
 ``annotate_texts`` runs the stage over many texts, in worker processes when
 asked: each worker parses and annotates its own batches, so only the small
