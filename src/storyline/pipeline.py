@@ -136,12 +136,15 @@ def annotate_pending(con: sqlite3.Connection, progress: Progress | None = None,
     batch = ANNOTATE_BATCH * max(1, n_process)
     while True:
         rows = con.execute(
-            "SELECT id, clean_text, text, published FROM articles WHERE stage = 'cleaned' ORDER BY id LIMIT ?",
+            "SELECT id, clean_text, text, published, outlet, outlet_known FROM articles WHERE stage = 'cleaned' "
+            "ORDER BY id LIMIT ?",
             (batch,),
         ).fetchall()
         if not rows:
             break
-        items = [(r["clean_text"] or r["text"], (r["published"] or "")[:10] or None) for r in rows]
+        # the outlet helps place disambiguation (a Welsh paper's "Newport"); unknown outlets say nothing
+        items = [(r["clean_text"] or r["text"], (r["published"] or "")[:10] or None,
+                  r["outlet"] if r["outlet_known"] else None) for r in rows]
         results = list(annotate_texts(items, n_process=n_process if len(rows) >= 2 * ANNOTATE_BATCH else 1))
         with store.transaction(con):
             for row, annotations in zip(rows, results):
