@@ -357,3 +357,41 @@ def test_search_snippet_is_a_window_around_the_match(tmp_path):
     assert "[lighthouse]" in hit["snippet"]
     assert hit["snippet"].startswith("…") and hit["snippet"].endswith("…")
     assert "\n" not in hit["snippet"] and len(hit["snippet"]) < 400
+
+
+def test_river_chips_link_to_each_outlet_filter(client, ids):
+    """Every chip names its outlet (escaped once) and links to the list filtered by it."""
+    from urllib.parse import parse_qs, urlsplit
+
+    class Chips(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.chips, self._href = [], None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "a" and a.get("class") == "chip":
+                self._href = a["href"]
+                self.chips.append([self._href, ""])
+
+        def handle_endtag(self, tag):
+            if tag == "a":
+                self._href = None
+
+        def handle_data(self, data):
+            if self._href is not None:
+                self.chips[-1][1] += data
+
+    parser = Chips()
+    parser.feed(client.get("/").text)
+    expected = {(o["outlet"], o["count"]) for s in client.get("/api/stories").json()["items"] for o in s["outlets"]}
+    seen = set()
+    for href, text in parser.chips:
+        outlet = parse_qs(urlsplit(href).query)["outlet"][0]
+        assert text.startswith(outlet)
+        count = int(text.removeprefix(outlet).strip() or 1)
+        seen.add((outlet, count))
+        filtered = client.get("/api/stories", params={"outlet": outlet}).json()["items"]
+        assert filtered and all(outlet in {o["outlet"] for o in s["outlets"]} for s in filtered)
+    assert seen == expected
+    assert sample.XSS_OUTLET in {o for o, _ in seen}

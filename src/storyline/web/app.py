@@ -49,6 +49,8 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 
+SECURITY_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
+
 PAGE_SIZE = 30
 DATE_RE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -67,7 +69,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0].lower() not in dict(SECURITY_HEADERS)]
+                headers = [h for h in message.get("headers", []) if h[0].lower() not in SECURITY_NAMES]
                 message = {**message, "headers": headers + SECURITY_HEADERS}
             await send(message)
 

@@ -11,8 +11,9 @@ the store on every request by one primary-key query (``FINGERPRINT``):
   so an article joining or leaving changes the key even if a writer forgot
   ``updated_at``;
 - the comparison's ``computed_at`` and ``n_articles``;
-- ``RENDER_VERSION``: the package version and the templates' and static
-  files' modification times, so a new release never replays old markup.
+- ``RENDER_VERSION``: the package version and the modification times of the
+  templates and of the code that makes a page (view, queries, map), so a new
+  release never replays old markup.
 
 A page is replayed only when the stored fingerprint equals the current one,
 so a stale page is never served; older versions are overwritten in place
@@ -56,9 +57,8 @@ CREATE TABLE IF NOT EXISTS pages (
 
 def _render_version() -> str:
     stamps = [__version__]
-    for folder in ("templates", "static"):
-        for p in sorted((HERE / folder).iterdir()):
-            stamps.append(f"{p.name}:{p.stat().st_mtime_ns}")
+    for p in sorted((HERE / "templates").iterdir()):  # static files are fetched separately: not part of a page
+        stamps.append(f"{p.name}:{p.stat().st_mtime_ns}")
     for name in ("view.py", "queries.py", "make_map.py"):  # what a page is made of
         stamps.append(f"{name}:{(HERE / name).stat().st_mtime_ns}")
     return hashlib.sha1("|".join(stamps).encode()).hexdigest()[:12]

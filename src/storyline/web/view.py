@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -61,9 +62,24 @@ def query_with(query: Any, **changes: Any) -> str:
     return "?" + urlencode(params) if params else "?"
 
 
+@lru_cache(maxsize=4096)
+def outlet_chip(outlet: str, count: int) -> Markup:
+    """One outlet chip of the story list, escaped; cached, as the same outlets recur on every page."""
+    more = Markup(" <b>%d</b>") % count if count > 1 else ""
+    return Markup('<li><a class="chip" href="/?%s">%s%s</a></li>') % (urlencode({"outlet": outlet}), outlet, more)
+
+
+def outlet_chips(outlets: list[dict[str, Any]], limit: int = 8) -> Markup:
+    """The outlet chips of one story in the list: the ``limit`` largest, then "+N more"."""
+    chips = Markup("").join(outlet_chip(o["outlet"], o["count"]) for o in outlets[:limit])
+    if len(outlets) > limit:
+        chips += Markup('<li class="muted">+%d more</li>') % (len(outlets) - limit)
+    return Markup('<ul class="chips">%s</ul>') % chips
+
+
 def install_filters(env) -> None:
     env.filters.update(safe_url=safe_url, snippet_html=snippet_html, day=day)
-    env.globals.update(query_with=query_with)
+    env.globals.update(query_with=query_with, outlet_chips=outlet_chips)
 
 
 def pagination(result: dict[str, Any], page: int) -> dict[str, Any]:
