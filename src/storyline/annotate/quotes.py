@@ -45,6 +45,8 @@ STRAIGHT = '"'
 MIN_QUOTE_WORDS = 4
 # Content shorter than this many tokens is not an attribution ("he said so").
 MIN_CONTENT_TOKENS = 3
+# ... except for an infinitive, where two make sense ("declined to comment").
+MIN_TOKENS = {"infinitive": 2}
 SUBJECTS = ("nsubj", "nsubjpass", "csubj")
 PERSONAL_PRONOUNS = {"he", "she", "him", "her", "his"}
 RELATIVE_PRONOUNS = {"who", "which", "that", "whom"}
@@ -306,7 +308,7 @@ def _subject(verb):
     return None
 
 
-def _trim(doc, start: int, end: int, exclude=()) -> tuple[int, int] | None:
+def _trim(doc, start: int, end: int, exclude=(), min_tokens: int = MIN_CONTENT_TOKENS) -> tuple[int, int] | None:
     """Token range trimmed of edge punctuation, "that" and excluded tokens; as characters."""
     while start < end and (doc[start].is_punct and doc[start].text not in "“\"" or doc[start].i in exclude
                            or (doc[start].lower_ in ("that", "as") and doc[start].dep_ in ("mark", "prep"))
@@ -315,12 +317,12 @@ def _trim(doc, start: int, end: int, exclude=()) -> tuple[int, int] | None:
     while end > start and ((doc[end - 1].is_punct and doc[end - 1].text not in "”\"") or doc[end - 1].i in exclude
                            or doc[end - 1].is_space or doc[end - 1].dep_ == "cc"):
         end -= 1
-    if end - start < MIN_CONTENT_TOKENS:
+    if end - start < min_tokens:
         return None
     return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
 
 
-def _clip_to_line(text: str, at: int, chars: tuple[int, int]) -> tuple[int, int] | None:
+def _clip_to_line(text: str, at: int, chars: tuple[int, int], min_words: int = MIN_CONTENT_TOKENS) -> tuple[int, int] | None:
     """Clip a content span to the paragraph (line) holding offset ``at``: spaCy's
     sentences can run over a paragraph break, attributions never do."""
     line_start = text.rfind("\n", 0, at) + 1
@@ -331,32 +333,32 @@ def _clip_to_line(text: str, at: int, chars: tuple[int, int]) -> tuple[int, int]
         start += 1
     while end > start and text[end - 1] in " \t,;:-\u2014":
         end -= 1
-    return (start, end) if _words(text[start:end]) >= MIN_CONTENT_TOKENS else None
+    return (start, end) if _words(text[start:end]) >= min_words else None
 
 
-def _content_of(verb, entry: Verb):
-    """(start, end, frame) of a reporting verb's content as a token range, or None."""
+def _content_options(verb, entry: Verb) -> list[tuple[int, int, str]]:
+    """Possible contents of a reporting verb, best first, as (start, end, frame) token ranges."""
+    options = []
     comps = [c for c in verb.children if c.dep_ == "ccomp"] if "clause" in entry.frames else []
     if comps:
-        start = min(c.left_edge.i for c in comps)
-        end = max(c.right_edge.i for c in comps) + 1
-        return start, end, "clause"
+        options.append((min(c.left_edge.i for c in comps), max(c.right_edge.i for c in comps) + 1, "clause"))
     if "clause" in entry.frames and verb.dep_ in ("parataxis", "advcl", "conj", "ccomp") and entry.cls != "belief" \
             and verb.head.left_edge.i < verb.left_edge.i and not any(c.dep_ in ("dobj", "xcomp") for c in verb.rights):
         # "The plan will fail, he said" and "The plan, he said, will fail": the content is the
         # clause the reporting clause hangs from (the reporting clause inside it is trimmed or small)
         head = verb.head
         end = head.right_edge.i + 1 if head.right_edge.i > verb.right_edge.i else verb.left_edge.i
-        return head.left_edge.i, end, "clause"
+        options.append((head.left_edge.i, end, "clause"))
     xcomps = [c for c in verb.children if c.dep_ in ("xcomp", "oprd")]
     if xcomps and "infinitive" in entry.frames:
         c = xcomps[0]
-        return c.left_edge.i, c.right_edge.i + 1, "infinitive"
-    rights = [c for c in verb.rights if c.dep_ in ("dobj", "prep", "dative", "attr", "acomp", "advcl")
+        options.append((c.left_edge.i, c.right_edge.i + 1, "infinitive"))
+    rights = [c for c in verb.rights if c.dep_ in ("dobj", "prep", "dative", "attr", "acomp", "advcl", "xcomp",
+                                                   "oprd", "ccomp")
               and not (c.dep_ == "prep" and _statement_prep(c))]
     if rights and "object" in entry.frames:
-        return rights[0].left_edge.i, max(c.right_edge.i for c in rights) + 1, "object"
-    return None
+        options.append((rights[0].left_edge.i, max(c.right_edge.i for c in rights) + 1, "object"))
+    return options
 
 
 def _same_line_subject(verb):
@@ -385,23 +387,27 @@ def _verb_candidates(doc) -> list[Candidate]:
             continue
         if tok.pos_ == "AUX" and tok.lemma_.lower() != "say":
             continue
-        found = _content_of(tok, entry)
-        if found is None:
+        options = _content_options(tok, entry)
+        if not options:
             continue
-        rng, frame = found[:2], found[2]
         cls = entry.cls
         subj = _subject(tok)
         if subj is not None and _line_of(doc.text, subj.idx) != _line_of(doc.text, tok.idx):
             subj = _same_line_subject(tok)  # spaCy ran a headline into this sentence
         speaker = _speaker_span(subj) if subj is not None else None
-        if rng[0] <= tok.i < rng[1]:
-            # a broken parse put the cue inside its own content: keep the larger side of it
-            left_end = speaker.start if speaker is not None and rng[0] <= speaker.start < tok.i else tok.i
-            rng = (tok.i + 1, rng[1]) if rng[1] - tok.i > left_end - rng[0] else (rng[0], left_end)
-        exclude = set(range(speaker.start, speaker.end)) if speaker is not None else set()
-        exclude.add(tok.i)
-        chars = _trim(doc, rng[0], rng[1], exclude)
-        chars = chars and _clip_to_line(doc.text, tok.idx, chars)
+        chars = None
+        for start, end, frame in options:
+            if start <= tok.i < end:
+                # a broken parse put the cue inside its own content: keep the larger side of it
+                left_end = speaker.start if speaker is not None and start <= speaker.start < tok.i else tok.i
+                start, end = (tok.i + 1, end) if end - tok.i > left_end - start else (start, left_end)
+            exclude = set(range(speaker.start, speaker.end)) if speaker is not None else set()
+            exclude.add(tok.i)
+            least = MIN_TOKENS.get(frame, MIN_CONTENT_TOKENS)
+            chars = _trim(doc, start, end, exclude, least)
+            chars = chars and _clip_to_line(doc.text, tok.idx, chars, least)
+            if chars is not None:
+                break
         if chars is None:
             continue
         label = "indirect"
