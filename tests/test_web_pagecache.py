@@ -121,7 +121,7 @@ def test_prerender_fills_the_cache_and_skips_fresh_pages(setup):
     db, con, ids = setup
     counts = pagecache.prerender(db)
     # the story without a comparison waits for its first request, which computes it
-    assert counts == {"stories": 3, "rendered": 2, "fresh": 0, "no_comparison": 1}
+    assert counts == {"stories": 3, "rendered": 2, "fresh": 0, "no_comparison": 1, "dropped": 0}
     (a,) = workers(db, 1)
     for sid in (ids["fire"], ids["xss"]):
         assert a.get(f"/stories/{sid}").headers["x-storyline-page"] == "hit"
@@ -130,6 +130,12 @@ def test_prerender_fills_the_cache_and_skips_fresh_pages(setup):
     again = pagecache.prerender(db)
     assert again["rendered"] == 1 and again["fresh"] == 1
     assert "crews stay overnight" in a.get(f"/stories/{ids['fire']}").text
+    with store.transaction(con):  # the hostile story is merged away: its two pages go
+        con.execute("UPDATE stories SET merged_into = ?, updated_at = ? WHERE id = ?",
+                    (ids["fire"], time.time(), ids["xss"]))
+    last = pagecache.prerender(db)
+    assert last["dropped"] == 2 and last["stories"] == 2
+    assert set(pagecache.PageCache(pagecache.default_path(db)).fresh("html")) == {ids["fire"]}
 
 
 def test_without_a_writable_sidecar_pages_still_render(setup, tmp_path):

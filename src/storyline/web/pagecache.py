@@ -143,6 +143,20 @@ class PageCache:
         finally:
             con.execute("PRAGMA busy_timeout = 0")
 
+    def prune(self, live: set[int]) -> int:
+        """Drop the pages of stories that are gone or merged away; returns how many."""
+        con = self._connect()
+        if con is None:
+            return 0
+        gone = [(k, i) for k, i in con.execute("SELECT kind, story_id FROM pages") if i not in live]
+        con.execute("PRAGMA busy_timeout = 5000")
+        try:
+            with con:
+                con.executemany("DELETE FROM pages WHERE kind = ? AND story_id = ?", gone)
+        finally:
+            con.execute("PRAGMA busy_timeout = 0")
+        return len(gone)
+
     def fresh(self, kind: str) -> dict[int, str]:
         """story id -> stored fingerprint, for one kind."""
         con = self._connect()
@@ -171,7 +185,7 @@ def prerender(db: str | Path, path: str | Path | None = None, kinds: tuple[str, 
     env = _templates()
     cache = PageCache(path or default_path(db))
     con = store.connect(db, readonly=True)
-    counts = {"stories": 0, "rendered": 0, "fresh": 0, "no_comparison": 0}
+    counts = {"stories": 0, "rendered": 0, "fresh": 0, "no_comparison": 0, "dropped": 0}
     try:
         have = {k: cache.fresh(k) for k in kinds}
         ids = [r[0] for r in con.execute(
@@ -202,6 +216,7 @@ def prerender(db: str | Path, path: str | Path | None = None, kinds: tuple[str, 
                 cache.put_many(rows)
                 rows = []
         cache.put_many(rows)
+        counts["dropped"] = cache.prune(set(ids))
     finally:
         con.close()
         cache.close()
@@ -217,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     counts = prerender(args[0], args[1] if len(args) > 1 else None)
     print(f"storyline: pre-rendered {counts['rendered']} of {counts['stories']} stories "
-          f"({counts['fresh']} already fresh, {counts['no_comparison']} without comparison) "
+          f"({counts['fresh']} already fresh, {counts['no_comparison']} without comparison; "
+          f"{counts['dropped']} pages of merged or deleted stories dropped) "
           f"in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
     return 0
 
