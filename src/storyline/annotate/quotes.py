@@ -378,7 +378,29 @@ def _statement_prep(prep) -> bool:
         g.dep_ == "pobj" and g.lemma_.lower() in statement_nouns() for g in prep.children)
 
 
-def _verb_candidates(doc) -> list[Candidate]:
+def _fallback_subject(verb, quotes):
+    """A speaker when the parse gives none, or puts it inside a quote: the first
+    name or pronoun between the quote and the verb ('"...," Robert Shrum, a
+    strategist, said'), else right after the verb ('said Jared Bernstein')."""
+    doc = verb.doc
+    line = _line_of(doc.text, verb.idx)
+    before = [q for q in quotes if q.end <= verb.idx and q.end >= line[0]]
+    if before:
+        start = doc.char_span(before[-1].end, verb.idx, alignment_mode="expand")
+        if start is not None:
+            for t in start:
+                if t.i < verb.i and (t.pos_ == "PROPN" or (t.pos_ == "PRON" and t.lower_ in PERSONAL_PRONOUNS | {"they", "she", "i", "we"})):
+                    return t
+    nxt = doc[verb.i + 1] if verb.i + 1 < len(doc) else None
+    if nxt is not None and nxt.idx < line[1] and nxt.pos_ in ("PROPN", "PRON", "DET", "NOUN", "ADJ"):
+        head = nxt
+        while head.head is not head and head.head.i > verb.i and head.dep_ in ("compound", "det", "amod", "poss", "case"):
+            head = head.head
+        return head
+    return None
+
+
+def _verb_candidates(doc, quotes=()) -> list[Candidate]:
     verbs = verb_lexicon()
     out = []
     for tok in doc:
@@ -394,6 +416,9 @@ def _verb_candidates(doc) -> list[Candidate]:
         subj = _subject(tok)
         if subj is not None and _line_of(doc.text, subj.idx) != _line_of(doc.text, tok.idx):
             subj = _same_line_subject(tok)  # spaCy ran a headline into this sentence
+        if subj is None or (any(q.start <= subj.idx < q.end for q in quotes)
+                            and not any(q.start <= tok.idx < q.end for q in quotes)):
+            subj = _fallback_subject(tok, quotes) or subj
         speaker = _speaker_span(subj) if subj is not None else None
         chars = None
         for start, end, frame in options:
@@ -564,7 +589,7 @@ def _follows(text: str, previous: Candidate, q: QuoteSpan) -> bool:
 def extract_quotes(doc) -> list[Annotation]:
     """Quotes and attributed statements in a parsed ``Doc``, in text order."""
     quotes = quote_spans(doc.text)
-    verb_cands = _verb_candidates(doc)
+    verb_cands = _verb_candidates(doc, quotes)
     cands = _according_to(doc) + verb_cands + _transcript(doc)
     cands += _quote_candidates(doc, quotes, verb_cands)
     cands = _dedupe(cands)
