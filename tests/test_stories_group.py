@@ -88,3 +88,32 @@ def test_text_features_channels():
     assert "=40" in feats and "=2.5" in feats
     assert "@mayor" not in feats  # sentence-initial capital is not a name
     assert "korvath" in feats  # title words count as words
+
+
+# two reports of one dam breach with little vocabulary in common, and a third that covers both
+BREACH = ("Dam breach floods Korvath", "The Ister dam gave way above Korvath on Tuesday and water swept through "
+          "the lower town. Mayor Elira Dunmore ordered the evacuation of the riverside streets.")
+RESCUE = ("Rescuers pull 40 from rooftops", "Rescue boats pulled 40 residents from rooftops overnight, and "
+          "helicopters searched the flooded farmland near the collapsed bridge, the coastguard said.")
+BOTH = ("Korvath dam breach: rescuers pull 40 from rooftops", "After the Ister dam gave way above Korvath, rescue "
+        "boats pulled 40 residents from rooftops and Mayor Elira Dunmore said helicopters searched the flooded "
+        "farmland near the collapsed bridge.")
+
+
+def test_bridging_article_merges_stories_and_old_id_resolves():
+    g = Grouper()
+    a, b, c = (g.add(build_doc(i, t, x, f"o{i}.example", "2031-05-06")) for i, (t, x) in enumerate([BREACH, RESCUE, BOTH]))
+    assert a.story_id != b.story_id  # too little in common on their own
+    assert c.explanation.get("merged") == [b.story_id]
+    assert c.story_id == a.story_id  # the older story keeps its id
+    assert g.merges == [(b.story_id, a.story_id)] and g.resolve(b.story_id) == a.story_id
+    st = g.stories[a.story_id]
+    assert sorted(st.members) == [0, 1, 2] and st.n == 3 and b.story_id not in g.stories
+
+
+def test_pinned_story_is_not_merged():
+    g = Grouper()
+    g.pinned = {2}
+    sids = [g.add(build_doc(i, t, x, f"o{i}.example", "2031-05-06")).story_id
+            for i, (t, x) in enumerate([BREACH, RESCUE, BOTH])]
+    assert sids[1] == 2 and sids[2] != 2 and not g.merges

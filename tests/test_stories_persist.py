@@ -197,3 +197,18 @@ def test_cli_list_show_and_decide(tmp_path, capsys):
     assert main(["split", str(sa), str(b1), "--db", db]) == 0
     capsys.readouterr()
     assert main(["story", "999", "--db", db]) == 1
+
+
+def test_automatic_merge_is_written_with_merged_into(con):
+    from test_stories_group import BOTH, BREACH, RESCUE  # tests/ is on sys.path (pytest prepend mode)
+
+    with transaction(con):
+        a = _add(con, *BREACH, "north.example", "2031-05-06")
+        b = _add(con, *RESCUE, "east.example", "2031-05-06")
+        c = _add(con, *BOTH, "south.example", "2031-05-06")
+    assign_stories(con)
+    sid = _story_of(con, a)
+    assert _story_of(con, b) == _story_of(con, c) == sid
+    gone = con.execute("SELECT id FROM stories WHERE merged_into = ?", (sid,)).fetchall()
+    assert len(gone) == 1 and persist.resolve(con, gone[0][0]) == sid
+    assert persist.get_story(con, sid)["n_articles"] == 3

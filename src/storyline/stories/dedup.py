@@ -1,8 +1,10 @@
 """Exact and near duplicates (wire copies, syndication) before grouping.
 
 Exact copies share the hash of their normalised body (lower-cased words, single spaces).
-Near copies are found with MinHash over word 3-shingles and a datasketch ``MinHashLSH``
-index, then confirmed by the estimated Jaccard similarity. Both indexes hold only the articles
+Near copies are found with MinHash over word 3-shingles and an LSH banding index (the
+banding of datasketch's ``MinHashLSH``, kept in plain dicts: inserting and querying cost a
+few microseconds instead of datasketch's per-band byte swapping and storage layers), then
+confirmed by the estimated Jaccard similarity. Both indexes hold only the articles
 of the active time window (oldest evicted first), so memory stays flat on an endless stream.
 
 A duplicate is never merged into its original: the caller records a link
@@ -17,9 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from datasketch import LeanMinHash, MinHashLSH
 
 NUM_PERM = 64
+# LSH banding: 12 bands of 5 rows, what datasketch's MinHashLSH chooses for threshold 0.7,
+# 64 permutations and weights (0.1, 0.9) (false negatives weighed high: the Jaccard check
+# below removes false positives). A pair with Jaccard 0.7 shares a band with p = 0.96.
+BANDS, ROWS = 12, 5
 NEAR_THRESHOLD = 0.7  # default; the grouper passes settings.toml [dedup] near_threshold
 MIN_WORDS_EXACT = 8  # shorter bodies ("Read more here") are not evidence of copying
 MIN_WORDS_NEAR = 40  # MinHash on a few dozen shingles is too noisy below this
@@ -49,14 +54,16 @@ def shingle_hashes(words: list[str]) -> np.ndarray:
     cache = _WORD_HASH
     if len(cache) > 500_000:
         cache.clear()
-    get = cache.get
-    hs = [get(w) for w in words]
-    for i, v in enumerate(hs):
-        if v is None:
-            hs[i] = cache[words[i]] = zlib.crc32(words[i].encode("utf-8"))
+    try:
+        hs = list(map(cache.__getitem__, words))
+    except KeyError:
+        for w in words:
+            if w not in cache:
+                cache[w] = zlib.crc32(w.encode("utf-8"))
+        hs = list(map(cache.__getitem__, words))
     h = np.array(hs, dtype=np.uint64)
-    mixed = (h[:-2] * np.uint64(0x9E3779B1) + h[1:-1] * np.uint64(0x85EBCA77) + h[2:]) & _MASK
-    return np.unique(mixed)
+    # repeated shingles do not change a minimum: no need to deduplicate them
+    return (h[:-2] * np.uint64(0x9E3779B1) + h[1:-1] * np.uint64(0x85EBCA77) + h[2:]) & _MASK
 
 
 class Deduper:
@@ -87,25 +94,30 @@ class Deduper:
         lo = rng.randint(0, 1 << 31, size=(2, num_perm)).astype(np.uint64)
         self._a = (hi[0] << np.uint64(33)) | (lo[0] << np.uint64(1)) | np.uint64(1)
         self._b = (hi[1] << np.uint64(32)) | lo[1]
-        # weigh false negatives high: the estimated Jaccard check below removes false positives
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.1, 0.9))
+        self.bands = min(BANDS, num_perm // ROWS)
+        self.tables: list[dict[bytes, list[Any]]] = [{} for _ in range(self.bands)]
         self.exact: dict[bytes, Any] = {}
-        self.sketches: dict[Any, LeanMinHash] = {}
+        self.sketches: dict[Any, np.ndarray] = {}
         self.order: deque[tuple[Any, bytes]] = deque()
 
     @staticmethod
     def body_hash(body: str) -> bytes:
         return hashlib.blake2b(body.encode("utf-8"), digest_size=12).digest()
 
-    def sketch(self, body: str) -> LeanMinHash | None:
+    def sketch(self, body: str) -> np.ndarray | None:
+        """The MinHash signature of the body's word 3-shingles (None under MIN_WORDS_NEAR words)."""
         words = body.split()
         if len(words) < MIN_WORDS_NEAR:
             return None
         hv = shingle_hashes(words)[:, None]
-        values = ((hv * self._a + self._b) >> np.uint64(16)).min(axis=0)  # top 48 bits of a*x+b mod 2^64
-        return LeanMinHash(seed=1, hashvalues=values, scheme="legacy")
+        return ((hv * self._a + self._b) >> np.uint64(16)).min(axis=0)  # top 48 bits of a*x+b mod 2^64
 
-    def check(self, body: str, sketch: LeanMinHash | None = None) -> Duplicate | None:
+    def _band_keys(self, sketch: np.ndarray) -> list[bytes]:
+        raw = sketch.tobytes()
+        step = ROWS * sketch.itemsize
+        return [raw[i * step:(i + 1) * step] for i in range(self.bands)]
+
+    def check(self, body: str, sketch: np.ndarray | None = None) -> Duplicate | None:
         """The earlier article ``body`` copies, or None. Exact copies win over near ones."""
         n_words = body.count(" ") + 1 if body else 0
         if n_words < MIN_WORDS_EXACT:
@@ -118,13 +130,18 @@ class Deduper:
         if sketch is None:
             return None
         best: Duplicate | None = None
-        for key in self.lsh.query(sketch):
-            j = float(np.count_nonzero(sketch.hashvalues == self.sketches[key].hashvalues)) / len(sketch.hashvalues)
+        found: set[Any] = set()
+        for table, band in zip(self.tables, self._band_keys(sketch)):
+            hit = table.get(band)
+            if hit:
+                found.update(hit)
+        for key in found:
+            j = float(np.count_nonzero(sketch == self.sketches[key])) / len(sketch)
             if j >= self.threshold and (best is None or (j, -_order_key(key)) > (best.score, -_order_key(best.original))):
                 best = Duplicate(key, "near", round(j, 4))
         return best
 
-    def add(self, article_id: Any, body: str, sketch: LeanMinHash | None = None) -> None:
+    def add(self, article_id: Any, body: str, sketch: np.ndarray | None = None) -> None:
         """Index an original (copies are not indexed: their original already is)."""
         if (body.count(" ") + 1 if body else 0) < MIN_WORDS_EXACT:
             return
@@ -134,14 +151,21 @@ class Deduper:
             sketch = self.sketch(body)
         if sketch is not None and article_id not in self.sketches:
             self.sketches[article_id] = sketch
-            self.lsh.insert(article_id, sketch)
+            for table, band in zip(self.tables, self._band_keys(sketch)):
+                table.setdefault(band, []).append(article_id)
         self.order.append((article_id, h))
         while len(self.order) > self.window:
             old, old_h = self.order.popleft()
             if self.exact.get(old_h) == old:
                 del self.exact[old_h]
-            if self.sketches.pop(old, None) is not None:
-                self.lsh.remove(old)
+            old_sketch = self.sketches.pop(old, None)
+            if old_sketch is not None:
+                for table, band in zip(self.tables, self._band_keys(old_sketch)):
+                    ids = table.get(band)
+                    if ids is not None:
+                        ids.remove(old)  # the oldest is near the front: cheap
+                        if not ids:
+                            del table[band]
 
 
 def _order_key(key: Any) -> int:

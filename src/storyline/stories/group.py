@@ -87,6 +87,7 @@ class Settings:
     window_articles: int = 50_000
     dedup: bool = True
     linkage: str = "average"
+    max_features: int = 0
     merge: bool = True
 
     @classmethod
@@ -160,30 +161,18 @@ class Story:
 
     def absorb(self, vec: dict[str, float]) -> None:
         """Add a unit vector to the centroid, keeping ``norm2`` exact: |c+v|^2 = |c|^2 + 2c.v + 1."""
+        dot = self.dot(vec)
         c = self.centroid
-        dot = 0.0
+        get = c.get
         for f, w in vec.items():
-            old = c.get(f)
-            if old is None:
-                c[f] = w
-            else:
-                dot += old * w
-                c[f] = old + w
+            c[f] = get(f, 0.0) + w
         self.norm2 += 2.0 * dot + 1.0
         self.n += 1
 
     def dot(self, vec: dict[str, float]) -> float:
         """Sparse dot product of the centroid sum with ``vec`` (iterating the smaller of the two)."""
         c = self.centroid
-        if len(vec) > len(c):
-            vec, c = c, vec
-        get = c.get
-        dot = 0.0
-        for f, w in vec.items():
-            x = get(f)
-            if x is not None:
-                dot += w * x
-        return dot
+        return sum([c[f] * vec[f] for f in c.keys() & vec.keys()])
 
     def score(self, vec: dict[str, float], core_terms: int = 0, coverage_power: float = 0.0,
               average: bool = False) -> float:
@@ -286,27 +275,29 @@ class Grouper:
         prior = self._prior
         if learn:
             self.n_docs += 1
-            for f in doc.features:
-                d = df.get(f)
-                df[f] = (prior(f) if d is None else d) + 1.0
         log = math.log
-        log_n1 = log(self.n_docs + 1 + self.s.prior_docs)
+        idf1 = log(self.n_docs + 1 + self.s.prior_docs) + 1.0
         chan_w = self._chan_w
         words_w = chan_w[""]
         vec: dict[str, float] = {}
-        norm2 = 0.0
         for f, tf in doc.features.items():
             d = df.get(f)
             if d is None:
                 d = prior(f)
-            w = (chan_w.get(f[0], words_w) * (log_n1 - log(d + 1.0) + 1.0)
-                 * (1.0 if tf == 1.0 else 1.0 + log(tf)))
+            if learn:
+                d += 1.0
+                df[f] = d
+            w = chan_w.get(f[0], words_w) * (idf1 - log(d + 1.0))
+            if tf != 1.0:
+                w *= 1.0 + log(tf)
             vec[f] = w
-            norm2 += w * w
-        if norm2 > 0:
-            inv = 1.0 / math.sqrt(norm2)
-            for f in vec:
-                vec[f] *= inv
+        cap = self.s.max_features
+        if cap and len(vec) > cap:
+            vec = {f: vec[f] for f in heapq.nlargest(cap, vec, key=vec.__getitem__)}
+        norm = math.hypot(*vec.values()) if vec else 0.0
+        if norm > 0:
+            inv = 1.0 / norm
+            vec = {f: w * inv for f, w in vec.items()}
         return vec
 
     # ------------------------------------------------------------------ window
@@ -346,14 +337,15 @@ class Grouper:
         self.stories[st.id] = st
         return st
 
-    def _join(self, st: Story, doc: StoryDoc, vec: dict[str, float]) -> None:
+    def _join(self, st: Story, doc: StoryDoc, vec: dict[str, float], top: list[str] | None = None) -> None:
         st.see(doc)
         st.absorb(vec)
         if len(st.title_cands) < self.s.title_candidates and doc.title:
             st.title_cands.append((doc.article_id, doc.title, vec))
         if len(st.index_keys) < self.s.max_index_terms:
-            top = heapq.nlargest(self.s.index_terms, vec.items(), key=lambda kv: kv[1])
-            new = [f for f, _ in top if f not in st.index_keys]
+            if top is None or len(top) < min(self.s.index_terms, len(vec)):
+                top = heapq.nlargest(self.s.index_terms, vec, key=vec.__getitem__)
+            new = [f for f in top[:self.s.index_terms] if f not in st.index_keys]
             st.index_keys.update(new)
             self.index.add(st.id, new)
         self.article_story[doc.article_id] = st.id
@@ -379,7 +371,8 @@ class Grouper:
                                       {"duplicate_of": dup.original, "kind": dup.kind, "similarity": dup.score},
                                       dup)
         vec = self.vectorize(doc)
-        scored, n_cand = self._scored(vec, doc.day)
+        top = heapq.nlargest(max(self.s.query_terms, self.s.index_terms), vec, key=vec.__getitem__)
+        scored, n_cand = self._scored(vec, doc.day, top[:self.s.query_terms])
         best_sid, best = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
         if best_sid is not None and best >= self.s.threshold:
             st = self.stories[best_sid]
@@ -395,7 +388,7 @@ class Grouper:
                 expl["closest"] = {"story": best_sid, "score": round(best, 4), "threshold": self.s.threshold}
             best = 1.0
             new = True
-        self._join(st, doc, vec)
+        self._join(st, doc, vec, top)
         if self.s.merge and not new:
             merged = self._merge_pass(st, [sid for sc, sid in scored[1:] if sc >= self.s.threshold])
             if merged:
@@ -407,10 +400,10 @@ class Grouper:
             self.dedup.add(doc.article_id, doc.body, sketch)
         return Assignment(doc.article_id, st.id, round(best, 4), new, expl, dup)
 
-    def _scored(self, vec: dict[str, float], day: int | None) -> tuple[list[tuple[float, int]], int]:
-        """Candidate stories from the index with their exact scores, best first (ties: lower id)."""
-        top = heapq.nlargest(self.s.query_terms, vec.items(), key=lambda kv: kv[1])
-        cands = self.index.candidates(top, self.s.max_candidates)
+    def _scored(self, vec: dict[str, float], day: int | None, top: list[str]) -> tuple[list[tuple[float, int]], int]:
+        """Candidate stories (from the index, for the ``top`` features) with their exact scores,
+        best first (ties: lower id)."""
+        cands = self.index.candidates([(f, vec[f]) for f in top], self.s.max_candidates)
         average = self.s.linkage == "average"
         scored: list[tuple[float, int]] = []
         for sid in cands:
@@ -499,11 +492,11 @@ class Grouper:
         """The features that made ``doc`` score against ``st``, strongest first, by channel."""
         contrib: dict[str, list[tuple[float, str]]] = {}
         c = st.centroid
-        for f, w in vec.items():
-            x = c.get(f)
+        for f in c.keys() & vec.keys():
+            x = c[f]
             if x:
-                name = CHANNELS.get(f[0], "words") if f[0] in "@#~=" else "words"
-                contrib.setdefault(name, []).append((w * x, f))
+                name = CHANNELS.get(f[0], "words")
+                contrib.setdefault(name, []).append((vec[f] * x, f))
         shared: dict[str, list[str]] = {}
         for name, items in contrib.items():
             items.sort(key=lambda t: (-t[0], t[1]))

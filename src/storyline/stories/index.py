@@ -7,6 +7,7 @@ the time window, which keeps the lists short on an endless stream.
 """
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 
 
@@ -54,7 +55,8 @@ class StoryIndex:
                 acc[sid] = acc.get(sid, 0.0) + w
         if len(acc) <= limit:
             return sorted(acc)
-        return sorted(sorted(acc, key=lambda sid: (-acc[sid], sid))[:limit])
+        # ties between equal sums keep insertion order, which is the same for the same input
+        return sorted(heapq.nlargest(limit, acc, key=acc.__getitem__))
 
     def __len__(self) -> int:
         return len(self.postings)
