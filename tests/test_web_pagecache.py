@@ -169,3 +169,47 @@ def test_story_list_follows_the_store(setup, cache_entries):
     for w in apps:
         assert w.get("/api/stories").json()["total"] == 3
         assert "Sallow Bay lifeboat crew" not in w.get("/").text
+
+
+def test_pipeline_join_is_never_served_stale(tmp_path):
+    """Through the real pipeline: a third outlet's article joins the story; both workers show it at once."""
+    pipeline = pytest.importorskip("storyline.pipeline")
+    base = ("Firefighters in Port Alder spent Tuesday night fighting a blaze at the Cobb Street grain warehouse. "
+            "Fire chief Orla Fenwick said 40 families were moved from nearby homes and no one was hurt. "
+            "The warehouse, owned by Alder Mills, stored wheat for the harbour's export trade.")
+    first = [
+        {"source": "Harbour Gazette", "title": "Port Alder warehouse fire forces 40 families out",
+         "published": "2031-03-02", "url": "https://hg.example/1", "text": base},
+        {"source": "Kestrel Post", "title": "Grain warehouse blaze in Port Alder: 40 families evacuated",
+         "published": "2031-03-02", "url": "https://kp.example/1",
+         "text": base.replace("spent Tuesday night fighting", "fought through Tuesday night")},
+    ]
+    late = {"source": "Wren Courier", "title": "Port Alder warehouse fire: families still out of their homes",
+            "published": "2031-03-03", "url": "https://wc.example/1",
+            "text": base.replace("Firefighters in Port Alder spent", "Crews in Port Alder spent")}
+    db = tmp_path / "store.db"
+    con = store.connect(db)
+
+    def run(name, articles):
+        path = tmp_path / name
+        path.write_text("".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")
+        pipeline.ingest_paths(con, [str(path)])
+        pipeline.process(con)
+
+    run("first.jsonl", first)
+    members = "SELECT story_id, count(*) FROM story_members GROUP BY story_id"
+    assert len(con.execute(members).fetchall()) == 1, "the two first articles should make one story"
+    story_id, n = con.execute(members).fetchone()
+    assert n == 2
+    a, b = workers(db)
+    assert "Wren Courier" not in a.get(f"/stories/{story_id}").text
+    assert b.get(f"/stories/{story_id}").headers["x-storyline-page"] == "hit"
+    assert len(b.get(f"/api/stories/{story_id}").json()["members"]) == 2
+    run("late.jsonl", [late])
+    assert [tuple(r) for r in con.execute(members)] == [(story_id, 3)]
+    page = b.get(f"/stories/{story_id}")  # b held the two-article page: it must render again
+    assert page.headers["x-storyline-page"] == "miss" and "Wren Courier" in page.text
+    page = a.get(f"/stories/{story_id}")  # a replays what b just rendered
+    assert page.headers["x-storyline-page"] == "hit" and "Wren Courier" in page.text
+    for w in (a, b):
+        assert "Wren Courier" in {m["outlet"] for m in w.get(f"/api/stories/{story_id}").json()["members"]}
