@@ -174,7 +174,7 @@ class StoryPages:
         self.pages = pages
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and self.pages.path:
+        if scope["type"] == "http" and scope["method"] == "GET" and self.pages.path:
             m = self.PATH.match(scope["path"])
             if m and not (m.group(1) is None and scope["query_string"]):
                 kind, story_id = ("json" if m.group(1) else "html"), int(m.group(2))
@@ -187,7 +187,7 @@ class StoryPages:
                     await send({"type": "http.response.start", "status": 200, "headers": [
                         (b"content-type", media), (b"content-length", str(len(body)).encode()),
                         (b"x-storyline-page", b"hit")]})
-                    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+                    await send({"type": "http.response.body", "body": body})
                     return
         return await self.app(scope, receive, send)
 
