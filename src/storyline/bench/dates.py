@@ -5,7 +5,8 @@ document creation time (``<DCT>``) go to ``storyline.annotate.dates.normalize_da
 (with the sentence around it, for the tense cue of
 ``points_ahead``) and the value must equal the gold ``value`` exactly. Printed: accuracy on all
 DATE expressions, on the calendar ones (gold value starts with a digit, i.e.
-not PRESENT_REF/PAST_REF/FUTURE_REF), and on two halves of the files (even and
+not PRESENT_REF/PAST_REF/FUTURE_REF), on the plain ones (a year, month or day:
+YYYY, YYYY-MM, YYYY-MM-DD, the only values dateparser can give), and on two halves of the files (even and
 odd positions in name order: the rules were tuned looking at errors in the
 "tune" half), with dateparser alone beside ours.
 """
@@ -26,6 +27,7 @@ _DCT = re.compile(r"<DCT>\s*<TIMEX3[^>]*\bvalue=\"([^\"]+)\"")
 _TIMEX = re.compile(r"<TIMEX3([^>]*)>(.*?)</TIMEX3>", re.S)
 _ATTR = re.compile(r"(\w+)=\"([^\"]*)\"")
 _TAG = re.compile(r"<[^>]+>")
+_PLAIN = re.compile(r"\d{4}(?:-\d\d){0,2}")  # a year, month or day: what dateparser can express
 
 
 def add_arguments(parser) -> None:
@@ -85,14 +87,15 @@ def score(files: list[list[dict]]) -> dict:
             ours = _value(normalize_date(r["text"], r["dct"], future=points_ahead(r["sentence"]), context=r["context"]))
             base = _value(dateparser_value(r["text"], parse_published(r["dct"])))
             calendar = r["gold"][:1].isdigit()
-            for group in ("all", half) + (("calendar",) if calendar else ()):
+            plain = bool(_PLAIN.fullmatch(r["gold"]))
+            for group in ("all", half) + (("calendar",) if calendar else ()) + (("plain",) if plain else ()):
                 counts[group, "n"] += 1
                 counts[group, "ours"] += ours == r["gold"]
                 counts[group, "dateparser"] += base == r["gold"]
             if ours != r["gold"]:
                 errors.append({**r, "ours": ours, "half": half})
     figures = {}
-    for group in ("all", "calendar", "tune", "report"):
+    for group in ("all", "calendar", "plain", "tune", "report"):
         n = counts[group, "n"]
         figures[group] = {
             "n": n,
