@@ -24,10 +24,10 @@ POLNEAR_DEV_SHA256 = "ff0386d5801125b539de0d86f803f859fd7a32b28f9c94c016eaf6e354
 TIMEBANK_SHA256 = "e14babc9d6ba4a7767255c462c1367d411c394c17b40e43c1de78383815a35b5"
 
 # Floors: a little below the measured figures (docs/benchmarks.md).
-QUOTES_F1_03 = 0.73
-QUOTES_F1_08 = 0.50
-QUOTES_SPEAKER = 0.80
-DATES_ACCURACY = 0.80
+QUOTES_F1_03 = 0.72
+QUOTES_F1_08 = 0.49
+QUOTES_SPEAKER = 0.82
+DATES_ACCURACY = 0.83
 DATES_DATEPARSER_MARGIN = 0.30  # ours must beat dateparser alone by this much
 
 
@@ -64,5 +64,5 @@ def test_dates_timebank_floor():
     figures = dates_bench.score(dates_bench.load(TIMEBANK))["figures"]
     assert figures["all"]["n"] == 1016
     assert figures["all"]["accuracy"] >= DATES_ACCURACY, figures
-    assert figures["report"]["accuracy"] >= DATES_ACCURACY - 0.03, figures
+    assert figures["report"]["accuracy"] >= DATES_ACCURACY - 0.02, figures
     assert figures["all"]["accuracy"] >= figures["all"]["dateparser_accuracy"] + DATES_DATEPARSER_MARGIN, figures
