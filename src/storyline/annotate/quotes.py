@@ -563,6 +563,9 @@ def _quote_candidates(doc, quotes, verb_cands) -> list[Candidate]:
         elif previous is not None and (q.continues or _follows(doc.text, previous, q)):
             cand.cue, cand.speaker = previous.cue, previous.speaker
             cand.extra["inherited"] = True
+        elif (said := _said_just_before(doc.text, verb_cands, q)) is not None:
+            cand.cue, cand.speaker = said.cue, said.speaker
+            cand.extra["inherited"] = True
         out.append(cand)
         previous = cand
     return out
@@ -572,6 +575,21 @@ def _line_of(text: str, at: int) -> tuple[int, int]:
     start = text.rfind("\n", 0, at) + 1
     end = text.find("\n", at)
     return start, len(text) if end < 0 else end
+
+
+def _said_just_before(text: str, verb_cands: list[Candidate], q: QuoteSpan) -> Candidate | None:
+    """'Zelensky said he expects a reaction.' then a paragraph that is only a quote:
+    the quote is taken to be the same speaker's, when the paragraph before ends with
+    that reporting clause's sentence."""
+    if text[q.open_mark - 1:q.open_mark] not in ("\n", ""):
+        return None
+    before = [c for c in verb_cands if c.speaker is not None and c.end <= q.open_mark and c.cue is not None
+              and verb_lexicon()[c.cue.lemma_.lower()].cls != "belief"]
+    if not before:
+        return None
+    last = max(before, key=lambda c: max(c.end, c.cue.idx))
+    tail = text[max(last.end, last.cue.idx + len(last.cue)):q.open_mark]
+    return last if tail.count("\n") == 1 + tail.count("\n\n") and _words(tail) <= 6 else None
 
 
 def _follows(text: str, previous: Candidate, q: QuoteSpan) -> bool:
