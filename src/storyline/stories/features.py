@@ -131,12 +131,18 @@ def _token(tok: str) -> tuple:
 
 
 @lru_cache(maxsize=1)
-def title_weight() -> float:
-    """How many times a headline word counts (``[features] title_weight`` in settings.toml)."""
+def options() -> dict[str, float]:
+    """The ``[features]`` table of settings.toml (title weight, how annotations count)."""
     import tomllib
 
     data = tomllib.loads(resources.files(__package__).joinpath("settings.toml").read_text("utf-8"))
-    return float(data.get("features", {}).get("title_weight", 2.0))
+    return {"title_weight": 2.0, "name_tokens": 0.5, "country": 0.5, "name_words": 1.0,
+            **{k: float(v) for k, v in data.get("features", {}).items()}}
+
+
+def title_weight() -> float:
+    """How many times a headline word counts (``[features] title_weight`` in settings.toml)."""
+    return options()["title_weight"]
 
 
 def text_features(title: str, text: str, *, with_entities: bool = True,
@@ -193,7 +199,13 @@ def text_features(title: str, text: str, *, with_entities: bool = True,
 
 
 def annotation_features(annotations: list[dict[str, Any]]) -> tuple[Counter, dict[str, str]]:
-    """Entity, place, date and figure features from stored annotation dicts."""
+    """Entity, place, date and figure features from stored annotation dicts.
+
+    ``names`` also maps ``"w:" + stem`` for every word of an entity or place name (the
+    caller can then drop those words from the word channel: one name, one feature).
+    """
+    opt = options()
+    name_tok_w, country_w = opt["name_tokens"], opt["country"]
     feats: Counter = Counter()
     names: dict[str, str] = {}
     for a in annotations:
@@ -211,16 +223,20 @@ def annotation_features(annotations: list[dict[str, Any]]) -> tuple[Counter, dic
             for tok in WORD_RE.findall(name):
                 low = stem(tok.lower())
                 if len(low) >= 3 and low not in stopwords():
-                    feats["@" + low] += 0.5
-                    names.setdefault("@" + low, tok)
+                    names["w:" + low] = tok
+                    if name_tok_w and "@" + low != key:
+                        feats["@" + low] += name_tok_w
+                        names.setdefault("@" + low, tok)
         elif kind == "place":
             name = (value.get("name") or a.get("text") or "").lower()
             if name:
                 feats["#" + name] += 1.0
                 names.setdefault("#" + name, value.get("name") or a.get("text"))
+                for tok in WORD_RE.findall(name):
+                    names["w:" + stem(tok)] = tok
             country = value.get("country")
-            if country and str(country).lower() != name:
-                feats["#" + str(country).lower()] += 0.5
+            if country_w and country and str(country).lower() != name:
+                feats["#" + str(country).lower()] += country_w
         elif kind == "date":
             v = str(value.get("value") or "")
             if v and v[:1].isdigit():
@@ -257,8 +273,17 @@ def build_doc(
     feats, names = text_features(title or "", text or "", with_entities=not ann)
     if ann:
         afeats, anames = annotation_features(ann)
+        name_words = options()["name_words"]
+        if name_words != 1.0:  # words of names are already counted as entities and places
+            for k in [k for k in anames if k.startswith("w:")]:
+                w = k[2:]
+                if w in feats:
+                    if name_words:
+                        feats[w] *= name_words
+                    else:
+                        del feats[w]
         feats.update(afeats)
-        names.update(anames)
+        names.update({k: v for k, v in anames.items() if not k.startswith("w:")})
     return StoryDoc(
         article_id=article_id,
         outlet=outlet or "",
