@@ -48,6 +48,8 @@ def value(text: str, published: str | None = PUB, **kw) -> str | None:
         ("recently", "PAST_REF"),
         ("in the future", "FUTURE_REF"),
         ("in weeks", "PXW"),
+        ("for decades", "PXDE"),
+        ("at least five years", "P5Y"),
         ("2029-11-02", "2029-11-02"),
     ],
 )

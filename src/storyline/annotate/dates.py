@@ -496,7 +496,7 @@ def _r_vague_ahead(m, a, future):
 
 def _r_duration(m, a, future):
     unit = UNITS[m.group("unit")]
-    n = _number(m.group("n"))
+    n = _number(m.group("n")) if m.group("n") else None
     code = DURATION_CODE[unit]
     if unit in ("hour", "minute"):
         code = "T" + code
@@ -554,6 +554,8 @@ def _compile() -> list[tuple[re.Pattern, Any]]:
         (rf"(?:in |within )(?:about |some |the next )?(?P<n>{NUM}) (?P<unit>{UNIT})(?: time)?", _r_ahead),
         (rf"(?P<n>{NUM})? ?(?P<unit>{UNIT}) (?:from now|later|hence|ahead)", _r_ahead),
         (rf"(?:about |some |nearly |almost |more than |over |the past |the last |the next |the first )?(?P<n>{NUM})[ -](?P<unit>{UNIT})", _r_duration),
+        (rf"(?:many |several |some |a few |a couple of |for )?(?P<n>)(?P<unit>years|months|weeks|days|decades|hours)",
+         _r_duration),  # "years", "for decades": a stretch of unknown length
     ]
     return [(re.compile(pattern), handler) for pattern, handler in rules]
 
