@@ -177,6 +177,16 @@ def quote_spans(text: str) -> list[QuoteSpan]:
     return [s for s in spans if s.end > s.start]
 
 
+_TEXT_CACHE: list = [None, ""]  # (Doc, its text): the last Doc whose text was read
+
+
+def _text(doc) -> str:
+    """``doc.text``, joined once per Doc (each ``Doc.text`` read joins every token)."""
+    if _TEXT_CACHE[0] is not doc:
+        _TEXT_CACHE[:] = [doc, doc.text]
+    return _TEXT_CACHE[1]
+
+
 def _words(text: str) -> int:
     return len(re.findall(r"\w+", text))
 
@@ -200,7 +210,7 @@ def _speaker_span(tok):
     for child in tok.rights:
         if child.dep_ in ("compound", "case", "nummod") or (child.dep_ == "prep" and child.lower_ == "of"):
             right = max(right, child.right_edge.i + 1)
-    line_start, line_end = _line_of(doc.text, tok.idx)
+    line_start, line_end = _line_of(_text(doc), tok.idx)
     while left < tok.i and doc[left].idx < line_start:
         left += 1
     while right > tok.i + 1 and doc[right - 1].idx >= line_end:
@@ -363,7 +373,7 @@ def _content_options(verb, entry: Verb) -> list[tuple[int, int, str]]:
 
 def _same_line_subject(verb):
     """The noun right before a verb on its own line ("Ukrainian president X has alleged"), or None."""
-    line = _line_of(verb.doc.text, verb.idx)
+    line = _line_of(_text(verb.doc), verb.idx)
     i = verb.i - 1
     while i >= 0 and verb.doc[i].idx >= line[0] and verb.doc[i].pos_ in ("AUX", "ADV", "PART"):
         i -= 1
@@ -383,7 +393,7 @@ def _fallback_subject(verb, quotes):
     name or pronoun between the quote and the verb ('"...," Robert Shrum, a
     strategist, said'), else right after the verb ('said Jared Bernstein')."""
     doc = verb.doc
-    line = _line_of(doc.text, verb.idx)
+    line = _line_of(_text(doc), verb.idx)
     before = [q for q in quotes if q.end <= verb.idx and q.end >= line[0]]
     if before:
         start = doc.char_span(before[-1].end, verb.idx, alignment_mode="expand")
@@ -414,7 +424,7 @@ def _verb_candidates(doc, quotes=()) -> list[Candidate]:
             continue
         cls = entry.cls
         subj = _subject(tok)
-        if subj is not None and _line_of(doc.text, subj.idx) != _line_of(doc.text, tok.idx):
+        if subj is not None and _line_of(_text(doc), subj.idx) != _line_of(_text(doc), tok.idx):
             subj = _same_line_subject(tok)  # spaCy ran a headline into this sentence
         if subj is None or (any(q.start <= subj.idx < q.end for q in quotes)
                             and not any(q.start <= tok.idx < q.end for q in quotes)):
@@ -430,7 +440,7 @@ def _verb_candidates(doc, quotes=()) -> list[Candidate]:
             exclude.add(tok.i)
             least = MIN_TOKENS.get(frame, MIN_CONTENT_TOKENS)
             chars = _trim(doc, start, end, exclude, least)
-            chars = chars and _clip_to_line(doc.text, tok.idx, chars, least)
+            chars = chars and _clip_to_line(_text(doc), tok.idx, chars, least)
             if chars is not None:
                 break
         if chars is None:
@@ -464,7 +474,7 @@ def _according_to(doc) -> list[Candidate]:
         else:
             rng = (phrase[1], sent.end)
         chars = _trim(doc, rng[0], rng[1])
-        chars = chars and _clip_to_line(doc.text, tok.idx, chars)
+        chars = chars and _clip_to_line(_text(doc), tok.idx, chars)
         if chars is None:
             continue
         out.append(Candidate(chars[0], chars[1], "according-to", cue=tok, speaker=speaker,
@@ -480,7 +490,7 @@ def _transcript(doc) -> list[Candidate]:
     """Interview transcripts: 'Q: ...', 'SMITH: ...' at the start of a paragraph.
     A label counts when it is Q/A or when it labels at least two paragraphs
     (so a one-off "Read more: ..." or "Mapped: ..." is not a speaker)."""
-    text = doc.text
+    text = _text(doc)
     found = list(_SPEAKER_LABEL.finditer(text))
     counts: dict[str, int] = {}
     for m in found:
@@ -513,7 +523,7 @@ def _quote_candidates(doc, quotes, verb_cands) -> list[Candidate]:
     out: list[Candidate] = []
     previous: Candidate | None = None
     for q in quotes:
-        short = _words(doc.text[q.start:q.end]) < MIN_QUOTE_WORDS
+        short = _words(_text(doc)[q.start:q.end]) < MIN_QUOTE_WORDS
         size = q.end - q.start
         # 'X said: "..."': a verb outside the quote whose content lies mostly inside it takes the whole quote
         owner = next((c for c in verb_cands if c.cue is not None and not q.open_mark <= c.cue.idx < q.end
@@ -535,14 +545,14 @@ def _quote_candidates(doc, quotes, verb_cands) -> list[Candidate]:
         if span is not None:
             sents = {t.sent.start: t.sent for t in (span[0], span[-1])}
             inside = set(range(span.start, span.end))
-            line = _line_of(doc.text, q.open_mark)
+            line = _line_of(_text(doc), q.open_mark)
             found = [t for s in sents.values() for t in s
                      if t.i not in inside and t.lemma_.lower() in verbs and t.pos_ in ("VERB", "AUX")
                      and line[0] <= t.idx < line[1]]
-            if not found and not q.continues and doc.text[:q.open_mark].rstrip().endswith(":"):
+            if not found and not q.continues and _text(doc)[:q.open_mark].rstrip().endswith(":"):
                 # 'Mr Rubio said: "..."', the colon ending this line or the one before
-                colon = len(doc.text[:q.open_mark].rstrip()) - 1
-                line = _line_of(doc.text, colon)
+                colon = len(_text(doc)[:q.open_mark].rstrip()) - 1
+                line = _line_of(_text(doc), colon)
                 tokens = [t for t in doc if line[0] <= t.idx < line[1]]
                 found = [t for t in tokens if t.lemma_.lower() in verbs and t.pos_ in ("VERB", "AUX")]
                 if not found:
@@ -560,10 +570,10 @@ def _quote_candidates(doc, quotes, verb_cands) -> list[Candidate]:
             cand.speaker = _speaker_span(subj) if subj is not None else None
         elif cand.speaker is not None:
             pass
-        elif previous is not None and (q.continues or _follows(doc.text, previous, q)):
+        elif previous is not None and (q.continues or _follows(_text(doc), previous, q)):
             cand.cue, cand.speaker = previous.cue, previous.speaker
             cand.extra["inherited"] = True
-        elif (said := _said_just_before(doc.text, verb_cands, q)) is not None:
+        elif (said := _said_just_before(_text(doc), verb_cands, q)) is not None:
             cand.cue, cand.speaker = said.cue, said.speaker
             cand.extra["inherited"] = True
         out.append(cand)
@@ -606,7 +616,7 @@ def _follows(text: str, previous: Candidate, q: QuoteSpan) -> bool:
 
 def extract_quotes(doc) -> list[Annotation]:
     """Quotes and attributed statements in a parsed ``Doc``, in text order."""
-    quotes = quote_spans(doc.text)
+    quotes = quote_spans(_text(doc))
     verb_cands = _verb_candidates(doc, quotes)
     cands = _according_to(doc) + verb_cands + _transcript(doc)
     cands += _quote_candidates(doc, quotes, verb_cands)
@@ -637,7 +647,7 @@ def extract_quotes(doc) -> list[Annotation]:
             "cue_span": list(cue_span) if cue_span else None,
             "direct": c.quote is not None or bool(c.extra.get("transcript")),
         }
-        out.append(Annotation(kind="quote", start=c.start, end=c.end, text=doc.text[c.start:c.end],
+        out.append(Annotation(kind="quote", start=c.start, end=c.end, text=_text(doc)[c.start:c.end],
                               label=c.label, value=value))
     return out
 
