@@ -14,7 +14,7 @@ from storyline.store import connect
 
 
 class _LazyPersist:
-    """storyline.stories.persist, imported on first use (it pulls in datasketch and scipy)."""
+    """storyline.stories.persist, imported on first use (it pulls in numpy and the word-frequency prior)."""
 
     def __getattr__(self, name: str):
         from storyline.stories import persist as module
