@@ -128,3 +128,11 @@ def test_offsets_are_exact(nlp):
             s, e = q.value["speaker_span"]
             assert 0 <= s < e <= len(text)
     assert find(out, "It is a disgrace").value["speaker"] == "Mira Osk"
+
+
+def test_later_quote_in_paragraph_keeps_speaker_after_long_tag(nlp):
+    text = ('"The reservoir will not last the summer," said Ann Lorrey, a senior hydrologist at the '
+            'Invented Institute for Water Studies in Port Avel, speaking after the board meeting. '
+            '"Every household will have to cut its use by a fifth before July."')
+    q = find(quotes_of(nlp, text), "Every household")
+    assert q.value["speaker"] == "Ann Lorrey"

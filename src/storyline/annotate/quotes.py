@@ -47,6 +47,8 @@ MIN_QUOTE_WORDS = 4
 MIN_CONTENT_TOKENS = 3
 # ... except for an infinitive, where two make sense ("declined to comment").
 MIN_TOKENS = {"infinitive": 2}
+# A quote later in the paragraph of an attributed quote, at most this many words after it, is the same speaker's.
+FOLLOW_WORDS = 50
 SUBJECTS = ("nsubj", "nsubjpass", "csubj")
 PERSONAL_PRONOUNS = {"he", "she", "him", "her", "his"}
 RELATIVE_PRONOUNS = {"who", "which", "that", "whom"}
@@ -610,7 +612,8 @@ def _follows(text: str, previous: Candidate, q: QuoteSpan) -> bool:
         return False
     between = text[previous.end:q.open_mark]
     if "\n" not in between:
-        return _words(between) <= 8
+        # '"X," said Ann Lee, a fellow at the institute. "Y."': the same paragraph goes on quoting her
+        return _words(between) <= FOLLOW_WORDS
     return text[q.open_mark - 1:q.open_mark] in ("\n", "") and _words(between) <= 6
 
 
