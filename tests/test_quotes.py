@@ -136,3 +136,13 @@ def test_later_quote_in_paragraph_keeps_speaker_after_long_tag(nlp):
             '"Every household will have to cut its use by a fifth before July."')
     q = find(quotes_of(nlp, text), "Every household")
     assert q.value["speaker"] == "Ann Lorrey"
+
+
+def test_headline_names_its_speaker_before_a_colon(nlp):
+    text = ("Varda: Port Avel pier 'will stay shut until the repairs are paid for'.\n\n"
+            "The Latest: council meets again on Friday about the pier.\n\n"
+            "Mayor Ilse Varda spoke to reporters on Monday.")
+    out = quotes_of(nlp, text)
+    q = find(out, "pier 'will stay shut")
+    assert q.value["speaker"] == "Ilse Varda" and q.value["cue"] == ":"  # the surname resolved
+    assert not any("council meets again" in x.text for x in out)  # a rubric, and not the first line

@@ -484,6 +484,28 @@ def _according_to(doc) -> list[Candidate]:
     return out
 
 
+# 'Graham: Trump's rhetoric destroying GOP's chances': a headline naming its speaker before a colon
+# ("The Latest: ..." is a rubric, not a speaker)
+_HEADLINE_SPEAKER = re.compile(r"^[ \t]*((?!The )[A-Z][\w.'\u2019&-]*(?: [\w.'\u2019&-]+){0,4})[ \t]*:[ \t]+(?=\S)")
+
+
+def _headline(doc) -> list[Candidate]:
+    """The first line when it reads 'Speaker: what they said'."""
+    text = _text(doc)
+    line_end = text.find("\n")
+    line_end = len(text) if line_end < 0 else line_end
+    m = _HEADLINE_SPEAKER.match(text[:line_end])
+    if m is None:
+        return []
+    end = len(text[:line_end].rstrip(" .\t"))
+    if _words(text[m.end():end]) < MIN_CONTENT_TOKENS:
+        return []
+    colon = text.index(":", m.end(1))
+    label = "direct" if any(ch in text[m.end():end] for ch in OPENING + STRAIGHT + "\u2018") else "indirect"
+    return [Candidate(m.end(), end, label, speaker=doc.char_span(m.start(1), m.end(1), alignment_mode="expand"),
+                      extra={"cue_span": (colon, colon + 1), "cue_text": ":"})]
+
+
 _SPEAKER_LABEL = re.compile(r"^[ \t]*((?:[A-Z][\w.'\u2019-]*)(?: [A-Z][\w.'\u2019-]*){0,3})[ \t]*:[ \t]+(?=\S)", re.M)
 INTERVIEW_LABELS = {"Q", "A"}
 
@@ -621,7 +643,7 @@ def extract_quotes(doc) -> list[Annotation]:
     """Quotes and attributed statements in a parsed ``Doc``, in text order."""
     quotes = quote_spans(_text(doc))
     verb_cands = _verb_candidates(doc, quotes)
-    cands = _according_to(doc) + verb_cands + _transcript(doc)
+    cands = _according_to(doc) + verb_cands + _transcript(doc) + _headline(doc)
     cands += _quote_candidates(doc, quotes, verb_cands)
     cands = _dedupe(cands)
     persons = _person_mentions(doc, quotes)
