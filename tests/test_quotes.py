@@ -146,3 +146,12 @@ def test_headline_names_its_speaker_before_a_colon(nlp):
     q = find(out, "pier 'will stay shut")
     assert q.value["speaker"] == "Ilse Varda" and q.value["cue"] == ":"  # the surname resolved
     assert not any("council meets again" in x.text for x in out)  # a rubric, and not the first line
+
+
+def test_cue_noun_with_owner(nlp):
+    text = ("Councillor Pia Renholm repeated her support for the harbour tax on Monday. "
+            "The mayor's decision to close the pier angered fishermen.")
+    out = quotes_of(nlp, text)
+    q = find(out, "the harbour tax")
+    assert q.value["cue"] == "support" and q.value["speaker"] == "Pia Renholm"
+    assert find(out, "close the pier").value["cue"] == "decision"

@@ -9,6 +9,8 @@ rule find attributions in a spaCy ``Doc``:
    from) is the content: "he said he expects a reaction", "NBC News cited six
    officials as saying ...", "the ministry said in a statement";
 2. "according to X": X is the speaker, the rest of the sentence the content;
+   cue nouns (``data/cue_nouns.txt``) with an owner: "his support for X",
+   "the mayor's decision to X"; a headline "Speaker: what they said";
 3. quote-mark spans: straight, curly and mixed marks (“..." as some sites
    write them). A quote opened at the start of a paragraph and not closed
    there runs on into the next paragraph if that one opens with a quote mark;
@@ -454,6 +456,62 @@ def _verb_candidates(doc, quotes=()) -> list[Candidate]:
     return out
 
 
+@lru_cache(maxsize=1)
+def cue_nouns() -> dict[str, frozenset]:
+    """Cue noun lemma -> the content forms it takes, from data/cue_nouns.txt."""
+    table = {}
+    for line in _lines("cue_nouns.txt"):
+        parts = [p.strip() for p in line.split("\t")]
+        table[parts[0]] = frozenset(parts[1].split(",")) if len(parts) > 1 else frozenset({"that"})
+    return table
+
+
+def _noun_owner(noun):
+    """Who holds the position a cue noun names: "his", "Obama's", "Republican", "by/from X", else None."""
+    for child in noun.children:
+        if child.dep_ == "poss" or (child.dep_ in ("amod", "compound") and (child.ent_type_ in ("NORP", "PERSON", "ORG")
+                                                                            or child.pos_ == "PROPN")):
+            return child
+    for child in noun.rights:
+        if child.dep_ == "prep" and child.lower_ in ("by", "from"):
+            pobj = next((g for g in child.children if g.dep_ == "pobj"), None)
+            if pobj is not None:
+                return pobj
+    return None
+
+
+def _noun_candidates(doc) -> list[Candidate]:
+    """Attributions carried by a noun: "his support for the bill", "criticism that X"."""
+    nouns = cue_nouns()
+    out = []
+    for tok in doc:
+        forms = nouns.get(tok.lemma_.lower())
+        if forms is None or tok.pos_ != "NOUN":
+            continue
+        owner = _noun_owner(tok)
+        if owner is None:
+            continue
+        rng = None
+        for child in tok.rights:
+            if child.dep_ == "prep" and child.lower_ in forms:
+                rng, kind = (child.i + 1, child.right_edge.i + 1), child.lower_
+            elif child.dep_ in ("acl", "ccomp") and "that" in forms and any(g.lower_ == "that" and g.dep_ == "mark" for g in child.children):
+                rng, kind = (child.left_edge.i, child.right_edge.i + 1), "that"
+            elif child.dep_ == "acl" and "infinitive" in forms and any(g.dep_ == "aux" and g.lower_ == "to" for g in child.children):
+                rng, kind = (child.left_edge.i, child.right_edge.i + 1), "infinitive"
+            if rng is not None:
+                break
+        if rng is None:
+            continue
+        chars = _trim(doc, rng[0], rng[1], min_tokens=1)
+        chars = chars and _clip_to_line(_text(doc), tok.idx, chars, 1)
+        if chars is None:
+            continue
+        out.append(Candidate(chars[0], chars[1], "statement", cue=tok, speaker=_speaker_span(owner),
+                             extra={"frame": "noun-" + kind}))
+    return out
+
+
 def _according_to(doc) -> list[Candidate]:
     out = []
     for tok in doc:
@@ -643,7 +701,7 @@ def extract_quotes(doc) -> list[Annotation]:
     """Quotes and attributed statements in a parsed ``Doc``, in text order."""
     quotes = quote_spans(_text(doc))
     verb_cands = _verb_candidates(doc, quotes)
-    cands = _according_to(doc) + verb_cands + _transcript(doc) + _headline(doc)
+    cands = _according_to(doc) + verb_cands + _noun_candidates(doc) + _transcript(doc) + _headline(doc)
     cands += _quote_candidates(doc, quotes, verb_cands)
     cands = _dedupe(cands)
     persons = _person_mentions(doc, quotes)
