@@ -103,3 +103,11 @@ def test_extract_dates_spans_and_values(nlp):
     for a in extract_dates(doc, PUB):
         assert a.kind == "date"
         assert text[a.start:a.end] == a.text
+
+
+def test_month_far_behind_is_next_year_and_year_ago_in_quarter_story():
+    assert value("January", "2031-11-20") == "2032-01"  # ten months back, two ahead
+    assert value("March", "2031-11-20") == "2031-03"  # eight months back stays this year
+    ctx = "The mill's earnings fell sharply in the quarter. Sales were lower than a year ago."
+    assert value("a year ago", "2031-11-20", context=ctx) == "2030-Q3"  # the last quarter completed
+    assert value("a year ago", "2031-11-20", context="Sales were lower than a year ago.") == "2030"

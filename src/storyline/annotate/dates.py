@@ -36,6 +36,8 @@ from storyline.records import Annotation
 # January is last October; "Nov. 22" read in October is this November).
 # Chosen on the TimeBank tune half (see docs/benchmarks.md).
 MONTHS_AHEAD = 4
+# ... and next year's when it lies more than this many months behind ("January" read in November).
+MONTHS_BEHIND = 9
 WORDS_FILE = Path(__file__).with_name("data") / "date_words.txt"
 
 # spaCy entity labels taken as date spans.
@@ -296,6 +298,8 @@ def _pick_year(mo: int, d: int, a: date, future: bool, relword: str | None) -> t
         return a.year + 1, True
     if not future and mo > a.month + MONTHS_AHEAD:
         return a.year - 1, True
+    if not future and mo < a.month - MONTHS_BEHIND:
+        return a.year + 1, True
     return a.year, True
 
 
@@ -619,6 +623,7 @@ _YEAR_AGO = re.compile(r"(?:the |a )?year(?:-| )(?:ago|earlier)(?: period| quart
 _QUARTER_IN_CONTEXT = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)(?:-| )(?:fiscal )?quarter\b")
 
 
+_QUARTER_WORD = re.compile(r"\bquarter(?:ly)?\b")
 _THE_QUARTER = re.compile(r"(?:the |its )?(?:latest |most recent |current )?(?:quarter|period)")
 
 
@@ -632,7 +637,9 @@ def _quarter_from_context(t: str, anchor: date, context: str) -> dict[str, Any] 
         q = int(_words()["ordinal"][found[-1]])
         year = anchor.year - 1 if ago or q > (anchor.month - 1) // 3 + 1 else anchor.year
         return _result(f"{year:04d}-Q{q}", "quarter", True)
-    if ago and "quarter" in t:  # "the year-ago quarter": the last quarter completed, a year before
+    if ago and ("quarter" in t or _QUARTER_WORD.search(context.lower())):
+        # "the year-ago quarter", or "a year ago" in a sentence about "the quarter": the last
+        # quarter completed, a year before
         y, mo = _add_months(anchor.year - 1, (anchor.month - 1) // 3 * 3 + 1, -3)
         return _result(f"{y:04d}-Q{(mo - 1) // 3 + 1}", "quarter", True)
     return None
