@@ -155,3 +155,11 @@ def test_cue_noun_with_owner(nlp):
     q = find(out, "the harbour tax")
     assert q.value["cue"] == "support" and q.value["speaker"] == "Pia Renholm"
     assert find(out, "close the pier").value["cue"] == "decision"
+
+
+def test_speaker_named_in_apposition_or_after_the_verb(nlp):
+    text = ('One fisherman at the meeting, Joren Halvik of the Port Avel cooperative, said the quotas were unfair.\n\n'
+            '"Nobody on this board has ever hauled a net," said retired skipper Maud Tennel, asked about the vote.')
+    out = quotes_of(nlp, text)
+    assert find(out, "the quotas were unfair").value["speaker"] == "Joren Halvik"
+    assert find(out, "Nobody on this board").value["speaker"].endswith("Maud Tennel")

@@ -287,6 +287,12 @@ def _resolve(span, persons, speakers):
         if ents:
             full = _full_name(ents[-1], persons)
             return _name_text(full), (full if full.start != ents[-1].start else None)
+    named = next((p for c in head.rights if c.dep_ == "appos" for p in persons
+                  if c.left_edge.i <= p.start and p.end <= c.right_edge.i + 1), None)
+    if named is not None:
+        # "One pastor supporting Mr. Cruz, Darran Whiting of ..., said": the name in apposition
+        full = _full_name(named, persons)
+        return _name_text(full), full
     if head.lemma_.lower() in titles() and span[0].lower_ == "the" and head.tag_ in ("NN", "NNP"):
         # "the Ukrainian president": the last person quoted before, else the last named
         ante = _before(speakers, span.start) or _before(persons, span.start)
@@ -647,7 +653,7 @@ def _quote_candidates(doc, quotes, verb_cands) -> list[Candidate]:
             if found:
                 cue = min(found, key=lambda t: min(abs(t.idx - q.open_mark), abs(t.idx - q.end)))
         if cue is not None:
-            subj = _subject(cue)
+            subj = _subject(cue) or _fallback_subject(cue, quotes)  # '"...," said retired surgeon Ben Carson'
             cand.cue = cue
             cand.speaker = _speaker_span(subj) if subj is not None else None
         elif cand.speaker is not None:
