@@ -163,3 +163,11 @@ def test_speaker_named_in_apposition_or_after_the_verb(nlp):
     out = quotes_of(nlp, text)
     assert find(out, "the quotas were unfair").value["speaker"] == "Joren Halvik"
     assert find(out, "Nobody on this board").value["speaker"].endswith("Maud Tennel")
+
+
+def test_speech_tag_with_a_verb_outside_the_lexicon(nlp):
+    text = ('Turnout at the Port Avel by-election was the lowest in decades.\n\n'
+            '"People are afraid of wasting their votes," Halvik grumbled. "Nobody here believes the count."')
+    out = quotes_of(nlp, text)
+    assert find(out, "afraid of wasting").value["speaker"] == "Halvik"
+    assert find(out, "Nobody here").value["speaker"] == "Halvik"

@@ -652,6 +652,8 @@ def _quote_candidates(doc, quotes, verb_cands) -> list[Candidate]:
                         cand.speaker = _speaker_span(next(c for c in owned[0].children if c.dep_ == "poss"))
             if found:
                 cue = min(found, key=lambda t: min(abs(t.idx - q.open_mark), abs(t.idx - q.end)))
+            elif not q.runs_on:
+                cue = _speech_tag(doc, q)
         if cue is not None:
             subj = _subject(cue) or _fallback_subject(cue, quotes)  # '"...," said retired surgeon Ben Carson'
             cand.cue = cue
@@ -667,6 +669,25 @@ def _quote_candidates(doc, quotes, verb_cands) -> list[Candidate]:
         out.append(cand)
         previous = cand
     return out
+
+
+def _speech_tag(doc, q: QuoteSpan):
+    """The verb of a speech tag right after a quote ending in a comma, whatever the verb:
+    '"People are afraid," he surmised' or '"...," grumbled Ann Lee'."""
+    text = _text(doc)
+    if text[q.end - 1:q.end] not in (",", "?", "!"):
+        return None
+    tail = doc.char_span(q.end, min(_line_of(text, q.end)[1], q.end + 60), alignment_mode="contract")
+    if tail is None:
+        return None
+    words = [t for t in tail if not (t.is_punct or t.is_space)][:4]
+    for i, t in enumerate(words):
+        if t.pos_ == "VERB" and t.tag_ in ("VBD", "VBZ"):
+            subj = _subject(t) or _fallback_subject(t, [q])
+            return t if subj is not None and (i > 0 or subj.i > t.i) else None
+        if t.pos_ not in ("PRON", "PROPN", "DET", "NOUN", "ADJ"):
+            return None
+    return None
 
 
 def _line_of(text: str, at: int) -> tuple[int, int]:
