@@ -360,6 +360,8 @@ def _content_options(verb, entry: Verb) -> list[tuple[int, int, str]]:
     """Possible contents of a reporting verb, best first, as (start, end, frame) token ranges."""
     options = []
     comps = [c for c in verb.children if c.dep_ == "ccomp"] if "clause" in entry.frames else []
+    line = _line_of(_text(verb.doc), verb.idx)
+    comps = [c for c in comps if line[0] <= c.idx < line[1]]  # a parse run over a paragraph break
     if comps:
         options.append((min(c.left_edge.i for c in comps), max(c.right_edge.i for c in comps) + 1, "clause"))
     if "clause" in entry.frames and verb.dep_ in ("parataxis", "advcl", "conj", "ccomp") and entry.cls != "belief" \
