@@ -402,7 +402,11 @@ def read_path(path: Path, source: str | None = None) -> Iterator[Item]:
         yield Reject(name, f"{size} bytes is too large for one {fmt} article (limit {MAX_ARTICLE_BYTES}); "
                            "split it, or use JSONL for many articles")
         return
-    data = path.read_bytes()
+    yield from _read_document(name, fmt, path.read_bytes(), source)
+
+
+def _read_document(name: str, fmt: str, data: bytes, source: str | None) -> Iterator[Item]:
+    """One whole document already in memory: a feed, an HTML page or a text article."""
     if fmt == "feed":
         yield from read_feed(name, data, source)
     elif fmt == "html":
@@ -456,12 +460,8 @@ def _read_gzip(path: Path, source: str | None) -> Iterator[Item]:
         return
     if inner in ("empty", "binary"):
         yield Reject(name, f"gzip holds {'nothing' if inner == 'empty' else 'binary data'}")
-    elif inner == "feed":
-        yield from read_feed(name, data, source)
-    elif inner == "html":
-        yield from read_html(name, data, source)
     else:
-        yield from read_text(name, data, source)
+        yield from _read_document(name, inner, data, source)
 
 
 # Files a folder walk passes over: documentation, code and configuration that
