@@ -118,6 +118,12 @@ class Annotation:
     - ``quote``: value ``{"speaker", "speaker_key", "speaker_span": [s, e] | None,
       "cue", "cue_span": [s, e] | None, "direct": bool}``; the span is the
       content of what was said.
+    - ``error``: a step of the stage failed on this text; value ``{"step", "error"}``
+      (the other steps' annotations are kept).
+
+    Further optional keys (``mention``, ``article_key``, ``approximate``,
+    ``antecedent``, ``speaker_antecedent_span``) are listed in the
+    ``storyline.annotate`` module docstring.
     """
 
     kind: str
