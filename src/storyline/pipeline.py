@@ -148,6 +148,10 @@ def annotate_pending(con: sqlite3.Connection, progress: Progress | None = None,
         results = list(annotate_texts(items, n_process=n_process if len(rows) >= 2 * ANNOTATE_BATCH else 1))
         with store.transaction(con):
             for row, annotations in zip(rows, results):
+                for a in annotations:
+                    if a.kind == "error":  # a rule step failed: the rest is kept, the user is told
+                        summary.errors.append(f"article {row['id']}: annotation step {a.value.get('step')} "
+                                              f"failed: {a.value.get('error')}")
                 store.put_annotations(con, row["id"], annotations)
                 con.execute("UPDATE articles SET stage = 'annotated' WHERE id = ?", (row["id"],))
         done += len(rows)
