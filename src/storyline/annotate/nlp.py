@@ -32,11 +32,29 @@ def get_nlp():
     # thinc may start a BLAS thread pool per process; with one worker per core
     # extra threads only compete for the same cores.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    nlp = spacy.load(MODEL, exclude=list(EXCLUDE))
+    single_blas_thread()
+    # thinc multiplies matrices with blis by default; on these cores (AMD EPYC, AVX-512) blis
+    # runs the tok2vec and precompute layers 2-4x slower than numpy's OpenBLAS (docs/benchmarks.md,
+    # "Annotation: speed"). Models take their ops when built, so building them under numpy ops
+    # is enough; the parses were checked identical (every token's tag, dep, head, entity).
+    from thinc.api import use_ops
+
+    with use_ops("numpy", use_blis=False):
+        nlp = spacy.load(MODEL, exclude=list(EXCLUDE))
     nlp.max_length = max(nlp.max_length, MAX_CHARS + 1)
     if "attribute_ruler" in nlp.pipe_names:
         fast_attribute_matches(nlp.get_pipe("attribute_ruler"))
     return nlp
+
+
+def single_blas_thread() -> None:
+    """One BLAS thread in this process: the matrices are small (a few hundred rows) and the
+    stage runs one worker process per core, so more threads only compete for the same cores."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency of scikit-learn, always there
+        return
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def fast_attribute_matches(ruler) -> None:
