@@ -663,25 +663,49 @@ def extract_dates(doc, published: str | None) -> list[Annotation]:
     Spans are spaCy's DATE/TIME entities plus a few patterns of our own; an
     entity that cannot be normalised is kept out (nothing is invented).
     """
+    full = doc.text  # Doc.text joins every token: read it once, slice the string
+    sentences = _Sentences(doc) if doc.has_annotation("SENT_START") else None
     spans: list[tuple[int, int, Any]] = []
     for ent in doc.ents:
         if ent.label_ in ENTITY_LABELS:
-            spans.append((ent.start_char, ent.end_char, ent.sent if doc.has_annotation("SENT_START") else None))
-    for s, e in _extra_spans(doc.text):
+            spans.append((ent.start_char, ent.end_char, sentences.around(ent.start, ent.end) if sentences else None))
+    for s, e in _extra_spans(full):
         spans = [x for x in spans if not (s <= x[0] and x[1] <= e)]  # "weeks" inside "in weeks"
         if not any(s < e2 and s2 < e for s2, e2, _ in spans):
             span = doc.char_span(s, e, alignment_mode="expand")
-            spans.append((s, e, span.sent if span is not None and doc.has_annotation("SENT_START") else None))
+            spans.append((s, e, sentences.around(span.start, span.end) if span is not None and sentences else None))
     out: list[Annotation] = []
     for s, e, sent in sorted(spans, key=lambda x: x[0]):
-        text = doc.text[s:e]
+        text = full[s:e]
         context = None
+        ahead = False
         if sent is not None:  # the sentence and the one before it
-            prev = doc[sent.start - 1].sent if sent.start > 0 else None
-            context = (prev.text + " " if prev is not None else "") + sent.text
-        ahead = points_ahead(sent.text) if sent is not None else False
+            start, end, prev = sent
+            sent_text = full[start:end]
+            context = (full[prev[0]:prev[1]] + " " if prev is not None else "") + sent_text
+            ahead = points_ahead(sent_text)
         value = normalize_date(text, published, future=ahead, context=context)
         if value is None:
             continue
         out.append(Annotation(kind="date", start=s, end=e, text=text, label=value["granularity"], value=value))
     return out
+
+
+class _Sentences:
+    """Character ranges of a Doc's sentences, found once (``Span.sent`` walks the tokens on
+    every call). ``around`` gives what ``doc[start:end].sent`` and the sentence before it
+    cover: from the start of the sentence holding token ``start`` to the end of the one
+    holding token ``end - 1``."""
+
+    def __init__(self, doc) -> None:
+        sents = list(doc.sents)
+        self.first_tokens = [s.start for s in sents]
+        self.chars = [(s.start_char, s.end_char) for s in sents]
+
+    def around(self, start: int, end: int):
+        from bisect import bisect_right
+
+        i = bisect_right(self.first_tokens, start) - 1
+        j = max(i, bisect_right(self.first_tokens, max(start, end - 1)) - 1)
+        prev = self.chars[i - 1] if i > 0 else None
+        return self.chars[i][0], self.chars[j][1], prev
