@@ -15,6 +15,7 @@ years ("in 2022"), clock times, and numbers inside names ("Covid-19",
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from storyline.annotate.nlp import data_rows
 from storyline.records import Annotation
@@ -43,6 +44,8 @@ NAME_ENTITIES = frozenset({"PERSON", "ORG", "PRODUCT", "FAC", "EVENT", "LAW", "W
 _PRONOUN_ONE = frozenset({"no", "this", "that", "the", "every", "any", "each", "which", "someone", "anyone", "another"})
 COUNTED_POS = ("NOUN", "PROPN", "ADJ")
 YEAR_RANGE = (1800, 2100)
+# Lower-cased words a figure can start with (besides digits): see _read_number and _read_fraction.
+_START_WORDS = frozenset(NUMBER_WORDS) | frozenset(FRACTION_SINGULARS) | {"half"}
 
 
 def _digits_value(text: str) -> tuple[float, float] | None:
@@ -164,7 +167,14 @@ def extract_figures(doc) -> list[Annotation]:
     out: list[Annotation] = []
     i = 0
     n = len(doc)
+    # Only a digit, a number word or a fraction word can start a figure; jumping from one to
+    # the next skips the per-token checks below on every other token (same figures).
+    starts = [t.i for t in doc if t.text[:1].isdigit() or t.lower_ in _START_WORDS]
     while i < n:
+        k = bisect_left(starts, i)
+        if k == len(starts):
+            break
+        i = starts[k]
         t = doc[i]
         if t.ent_type_ in SKIP_ENTITIES or (t.ent_type_ in NAME_ENTITIES and _digits_value(t.text) is not None):
             i += 1
