@@ -171,3 +171,17 @@ def test_speech_tag_with_a_verb_outside_the_lexicon(nlp):
     out = quotes_of(nlp, text)
     assert find(out, "afraid of wasting").value["speaker"] == "Halvik"
     assert find(out, "Nobody here").value["speaker"] == "Halvik"
+
+
+def test_attribution_nested_in_a_quote_is_the_quoted_speakers(nlp):
+    text = ('"I think the sea wall will hold for another decade, and I know the council agrees," '
+            'said engineer Mara Tolven.\n\n'
+            'Tolven said the council wants to repair the harbour before winter.')
+    out = quotes_of(nlp, text)
+    q = find(out, "I think the sea wall")
+    assert q.value["speaker"] == "Mara Tolven" and q.value["cue"] == "say" and q.value["direct"]
+    # "I think ..." and "I know ..." inside her quote are not attributions of their own
+    assert not any(x.value["cue"] in ("think", "know") for x in out)
+    assert not any(x.text.startswith("the sea wall") for x in out)
+    # outside quote marks, a nested reporting verb still counts ("said the council wants ...")
+    assert find(out, "the council wants to repair").value["speaker"] == "Mara Tolven"

@@ -726,11 +726,21 @@ def _follows(text: str, previous: Candidate, q: QuoteSpan) -> bool:
     return text[q.open_mark - 1:q.open_mark] in ("\n", "") and _words(between) <= 6
 
 
+def _inside_quote(text: str, cand: Candidate, quotes) -> bool:
+    """True when the cue of an attribution lies inside a quotation of MIN_QUOTE_WORDS words or
+    more ('"I think we will win," she said'): the words are the quoted speaker's, and her quote
+    is the attribution, not the "I think" nested in it (PolNeAR annotates it so)."""
+    idx = cand.cue.idx
+    return any(q.start <= idx < q.end and _words(text[q.start:q.end]) >= MIN_QUOTE_WORDS for q in quotes)
+
+
 def extract_quotes(doc) -> list[Annotation]:
     """Quotes and attributed statements in a parsed ``Doc``, in text order."""
     quotes = quote_spans(_text(doc))
-    verb_cands = _verb_candidates(doc, quotes)
-    cands = _according_to(doc) + verb_cands + _noun_candidates(doc) + _transcript(doc) + _headline(doc)
+    # an attribution nested in a quotation is the quoted speaker's words, not an attribution of its own
+    verb_cands = [c for c in _verb_candidates(doc, quotes) if not _inside_quote(_text(doc), c, quotes)]
+    others = [c for c in _according_to(doc) + _noun_candidates(doc) if not _inside_quote(_text(doc), c, quotes)]
+    cands = others + verb_cands + _transcript(doc) + _headline(doc)
     cands += _quote_candidates(doc, quotes, verb_cands)
     cands = _dedupe(cands)
     persons = _person_mentions(doc, quotes)
