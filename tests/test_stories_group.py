@@ -117,3 +117,11 @@ def test_pinned_story_is_not_merged():
     sids = [g.add(build_doc(i, t, x, f"o{i}.example", "2031-05-06")).story_id
             for i, (t, x) in enumerate([BREACH, RESCUE, BOTH])]
     assert sids[1] == 2 and sids[2] != 2 and not g.merges
+
+
+def test_dateline_headline_counts_once():
+    """A time stamp taken for the headline is not weighted like a headline; a real one is."""
+    stamp, _ = text_features("MONDAY, MAY 23, 2005 at 10: 30 GMT", "The coach was fired.")
+    assert stamp["~2005"] == 1.0 and stamp["~05-23"] == 1.0
+    real, _ = text_features("Sixers fire coach in 2005", "The coach was fired.", title_w=3.0)
+    assert real["sixer"] == 3.0 and real["~2005"] == 3.0

@@ -136,13 +136,25 @@ def options() -> dict[str, float]:
     import tomllib
 
     data = tomllib.loads(resources.files(__package__).joinpath("settings.toml").read_text("utf-8"))
-    return {"title_weight": 2.0, "name_tokens": 0.5, "country": 0.5, "name_words": 1.0,
+    return {"title_weight": 2.0, "name_tokens": 0.5, "country": 0.5, "name_words": 1.0, "lead_chars": 0.0,
+            "headline_min_words": 0.0,
             **{k: float(v) for k, v in data.get("features", {}).items()}}
 
 
 def title_weight() -> float:
     """How many times a headline word counts (``[features] title_weight`` in settings.toml)."""
     return options()["title_weight"]
+
+
+def _headline_words(title: str) -> int:
+    """Content words of a headline (not numbers, months, weekdays or stop words)."""
+    n = 0
+    for tok in WORD_RE.findall(title):
+        if not tok[0].isdigit():
+            w, month, _, _ = _token(tok)
+            if w is not None and month is None:
+                n += 1
+    return n
 
 
 def text_features(title: str, text: str, *, with_entities: bool = True,
@@ -154,7 +166,15 @@ def text_features(title: str, text: str, *, with_entities: bool = True,
     feats: Counter = Counter()
     names: dict[str, str] = {}
     tw = title_weight() if title_w is None else title_w
+    opt = options()
+    if tw != 1.0 and opt["headline_min_words"] and _headline_words(title) < opt["headline_min_words"]:
+        tw = 1.0  # a dateline or time stamp extracted as the headline ("MONDAY, MAY 23, 2005")
+    lead_chars = int(opt["lead_chars"])
+    lead_end = len(title) + 1 + lead_chars  # offsets over title + "\n" + text
+    offset = 0
     for weight, chunk in ((tw, title), (1.0, text)):
+        in_lead_end = lead_end - offset
+        offset += len(chunk) + 1
         prev_month: int | None = None
         prev_day: tuple[int, str | None] | None = None  # "12 March": the day, and its figure key
         for m in WORD_RE.finditer(chunk):
@@ -163,6 +183,8 @@ def text_features(title: str, text: str, *, with_entities: bool = True,
                 prev_day = None
                 if YEAR_RE.fullmatch(tok):
                     feats["~" + tok] += weight
+                    if lead_chars and m.start() < in_lead_end:
+                        feats["^~" + tok] = 1.0
                 elif prev_month is not None and tok.isdigit() and 1 <= int(tok) <= 31:
                     feats[f"~{prev_month:02d}-{int(tok):02d}"] += weight
                 else:
@@ -186,15 +208,20 @@ def text_features(title: str, text: str, *, with_entities: bool = True,
             if w is None:
                 continue
             feats[w] += weight
-            if with_entities and cap and prev_month is None and (weight == 1.0 or not titlecase):
+            if cap and prev_month is None and (weight == 1.0 or not titlecase) and (
+                    with_entities or (lead_chars and m.start() < in_lead_end)):
                 # mid-sentence capitals are names; headline case and sentence starts are not
                 i = m.start() - 1
                 while i >= 0 and chunk[i] == " ":
                     i -= 1
                 if i >= 0 and chunk[i] not in SENTENCE_END:
                     key = "@" + w
-                    feats[key] += weight
-                    names.setdefault(key, tok)
+                    if with_entities:
+                        feats[key] += weight
+                        names.setdefault(key, tok)
+                    if lead_chars and m.start() < in_lead_end:
+                        feats["^" + key] = 1.0
+                        names.setdefault("^" + key, tok)
     return feats, names
 
 

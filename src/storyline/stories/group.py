@@ -28,7 +28,7 @@ from storyline.stories.dedup import Deduper, Duplicate
 from storyline.stories.features import StoryDoc, day_to_iso
 from storyline.stories.index import StoryIndex
 
-CHANNELS = {"@": "entities", "#": "places", "~": "dates", "=": "figures"}
+CHANNELS = {"@": "entities", "#": "places", "~": "dates", "=": "figures", "^": "lead"}
 
 
 def background_df(prior_docs: float, doc_tokens: float):
@@ -47,8 +47,9 @@ def background_df(prior_docs: float, doc_tokens: float):
     def prior(f: str) -> float:
         v = cache.get(f)
         if v is None:
-            word = f[1:] if f[0] in "@#" else f
-            p = freqs.get(word.split(" ")[-1], 0.0) if f[0] not in "~=" else 0.0
+            word = f.lstrip("^")
+            word = word[1:] if word[:1] in "@#" else word
+            p = freqs.get(word.split(" ")[-1], 0.0) if word[:1] not in "~=" else 0.0
             v = cache[f] = prior_docs * (1.0 - math.exp(-doc_tokens * p)) if p else 0.0
         return v
 
@@ -89,6 +90,13 @@ class Settings:
     linkage: str = "average"
     max_features: int = 0
     merge: bool = True
+    # event identity (names and years of the headline and lead, the "^" features)
+    identity_floor: float = 1.0
+    identity_full: float = 0.5
+    identity_top: int = 1
+    identity_min: float = 0.1
+    identity_keys: int = 24
+    year_floor: float = 1.0
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
@@ -122,7 +130,7 @@ class Story:
     """An active story in memory: centroid, dates, outlets, members and index keys."""
 
     __slots__ = ("id", "centroid", "norm2", "n", "first", "last", "members", "outlets", "n_copies",
-                 "index_keys", "title_cands", "_core", "_core_at")
+                 "index_keys", "title_cands", "_core", "_core_at", "lead", "idents")
 
     def __init__(self, story_id: int):
         self.id = story_id
@@ -138,6 +146,9 @@ class Story:
         self.title_cands: list[tuple[Any, str, dict[str, float]]] = []
         self._core: tuple[dict[str, float], float] = ({}, 0.0)
         self._core_at = -1
+        self.lead: dict[str, int] = {}  # identity key ("@name", "~year") -> members with it in their lead
+        # (identity, vector) of the first members, for the event-identity check
+        self.idents: list[tuple] = []
 
     def core(self, k: int) -> tuple[dict[str, float], float]:
         """The story's ``k`` heaviest centroid features (what most members share) and their total.
@@ -260,6 +271,8 @@ class Grouper:
         # stories the user decided about (merge/split/move): the merge pass leaves them alone
         self.pinned: set[int] = set()
         w = self.s.weights
+        self._identity_on = self.s.identity_floor < 1.0 or self.s.year_floor < 1.0
+        self._ident = None
         self._prior = background_df(self.s.prior_docs, self.s.doc_tokens)
         self._chan_w = {"": w.get("words", 1.0), **{p: w.get(name, 1.0) for p, name in CHANNELS.items()}}
         # words can start with any letter: only the four channel prefixes map to other weights
@@ -281,13 +294,16 @@ class Grouper:
         words_w = chan_w[""]
         vec: dict[str, float] = {}
         for f, tf in doc.features.items():
+            cw = chan_w.get(f[0], words_w)
+            if not cw:
+                continue
             d = df.get(f)
             if d is None:
                 d = prior(f)
             if learn:
                 d += 1.0
                 df[f] = d
-            w = chan_w.get(f[0], words_w) * (idf1 - log(d + 1.0))
+            w = cw * (idf1 - log(d + 1.0))
             if tf != 1.0:
                 w *= 1.0 + log(tf)
             vec[f] = w
@@ -337,9 +353,19 @@ class Grouper:
         self.stories[st.id] = st
         return st
 
-    def _join(self, st: Story, doc: StoryDoc, vec: dict[str, float], top: list[str] | None = None) -> None:
+    def _join(self, st: Story, doc: StoryDoc, vec: dict[str, float], top: list[str] | None = None,
+              ident=None) -> None:
         st.see(doc)
         st.absorb(vec)
+        lead = st.lead
+        for f in doc.features:
+            if f[0] == "^":
+                lead[f[1:]] = lead.get(f[1:], 0) + 1
+        if self._identity_on and len(st.idents) < self.s.title_candidates:
+            if ident is None:
+                top = top or heapq.nlargest(self.s.index_terms, vec, key=vec.__getitem__)
+                ident = self._top_ident(doc, vec, top)
+            st.idents.append(ident)
         if len(st.title_cands) < self.s.title_candidates and doc.title:
             st.title_cands.append((doc.article_id, doc.title, vec))
         if len(st.index_keys) < self.s.max_index_terms:
@@ -372,6 +398,7 @@ class Grouper:
                                       dup)
         vec = self.vectorize(doc)
         top = heapq.nlargest(max(self.s.query_terms, self.s.index_terms), vec, key=vec.__getitem__)
+        self._ident = self._top_ident(doc, vec, top) if self._identity_on else None
         scored, n_cand = self._scored(vec, doc.day, top[:self.s.query_terms])
         best_sid, best = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
         if best_sid is not None and best >= self.s.threshold:
@@ -388,7 +415,7 @@ class Grouper:
                 expl["closest"] = {"story": best_sid, "score": round(best, 4), "threshold": self.s.threshold}
             best = 1.0
             new = True
-        self._join(st, doc, vec, top)
+        self._join(st, doc, vec, top, self._ident)
         if self.s.merge and not new:
             merged = self._merge_pass(st, [sid for sc, sid in scored[1:] if sc >= self.s.threshold])
             if merged:
@@ -400,18 +427,79 @@ class Grouper:
             self.dedup.add(doc.article_id, doc.body, sketch)
         return Assignment(doc.article_id, st.id, round(best, 4), new, expl, dup)
 
+    def _idf(self, f: str) -> float:
+        d = self.df.get(f)
+        if d is None:
+            d = self._prior(f)
+        return math.log(self.n_docs + 1 + self.s.prior_docs) + 1.0 - math.log(d + 1.0)
+
+    @staticmethod
+    def _mentions(keys, f: str) -> bool:
+        return f in keys or (f[0] == "@" and f[1:] in keys)
+
+    def _top_ident(self, doc: StoryDoc, vec: dict[str, float], top: list[str]):
+        """The article's event identity: its ``identity_top`` heaviest names and years of the
+        headline and lead (the ``^`` features, ranked by the weight of the name in the vector),
+        and the set of its ``identity_keys`` heaviest features (what it is mainly about)."""
+        k = self.s.identity_top
+        names, years = [], []
+        for f in doc.features:
+            if f[0] == "^":
+                g = f[1:]
+                w = vec.get(g) or vec.get(g[1:], 0.0) if g[0] == "@" else vec.get(g, 0.0)
+                (names if g[0] == "@" else years).append((w, g))
+        names = heapq.nlargest(k, names)
+        years = heapq.nlargest(k, years)
+        main = set(top[:self.s.identity_keys])
+        return tuple(f for _, f in names), tuple(f for _, f in years), main
+
+    def _conflict(self, a: tuple[str, ...], a_keys, b: tuple[str, ...], b_keys) -> float:
+        """1 when none of a's identity values occurs in b and none of b's in a, else 0."""
+        if not a or not b:
+            return 0.0
+        m = self._mentions
+        for f in a:
+            if m(b_keys, f):
+                return 0.0
+        for f in b:
+            if m(a_keys, f):
+                return 0.0
+        return 1.0
+
+    def _identity(self, ident, vec, st: Story) -> float:
+        """Score multiplier from event identity: the share of the story's (first 40) members
+        whose heaviest names (years) and the article's exclude each other — another event of
+        the same kind — lowers the score towards ``identity_floor`` (``year_floor``)."""
+        mem = st.idents
+        if not mem:
+            return 1.0
+        s = self.s
+        cn = cy = 0.0
+        main = ident[2]
+        for m_ident in mem:
+            if s.identity_floor < 1.0:
+                cn += self._conflict(ident[0], main, m_ident[0], m_ident[2])
+            if s.year_floor < 1.0:
+                cy += self._conflict(ident[1], main, m_ident[1], m_ident[2])
+        k = len(mem)
+        return (1.0 - (1.0 - s.identity_floor) * cn / k) * (1.0 - (1.0 - s.year_floor) * cy / k)
+
     def _scored(self, vec: dict[str, float], day: int | None, top: list[str]) -> tuple[list[tuple[float, int]], int]:
         """Candidate stories (from the index, for the ``top`` features) with their exact scores,
         best first (ties: lower id)."""
         cands = self.index.candidates([(f, vec[f]) for f in top], self.s.max_candidates)
         average = self.s.linkage == "average"
         scored: list[tuple[float, int]] = []
+        ident = self._ident
         for sid in cands:
             st = self.stories[sid]
             tf = self._time_factor(st, day)
             if tf is None:
                 continue
-            scored.append((st.score(vec, self.s.core_terms, self.s.coverage_power, average) * tf, sid))
+            sc = st.score(vec, self.s.core_terms, self.s.coverage_power, average) * tf
+            if ident is not None and sc >= self.s.identity_min:
+                sc *= self._identity(ident, vec, st)
+            scored.append((sc, sid))
         scored.sort(key=lambda x: (-x[0], x[1]))
         return scored, len(cands)
 
@@ -470,6 +558,11 @@ class Grouper:
         if room > 0:
             keep.title_cands.extend(gone.title_cands[:room])
         keep._core_at = -1
+        for f, k in gone.lead.items():
+            keep.lead[f] = keep.lead.get(f, 0) + k
+        room = self.s.title_candidates - len(keep.idents)
+        if room > 0:
+            keep.idents.extend(gone.idents[:room])
         self.index.remove(gone.id, gone.index_keys)
         new = [f for f in gone.index_keys if f not in keep.index_keys][: max(0, self.s.max_index_terms - len(keep.index_keys))]
         keep.index_keys.update(new)
