@@ -1,6 +1,8 @@
 """The pure grouper on invented articles and on a synthetic stream."""
 from __future__ import annotations
 
+import pytest
+
 from storyline.bench.stream import synth_stream
 from storyline.stories import Grouper, Settings, build_doc, doc_from_record
 from storyline.stories.features import text_features
@@ -125,3 +127,22 @@ def test_dateline_headline_counts_once():
     assert stamp["~2005"] == 1.0 and stamp["~05-23"] == 1.0
     real, _ = text_features("Sixers fire coach in 2005", "The coach was fired.", title_w=3.0)
     assert real["sixer"] == 3.0 and real["~2005"] == 3.0
+
+
+def test_year_conflict_knob_lowers_the_score_of_another_years_event(monkeypatch):
+    """Experiment knob (off by default, docs/stories.md session 3): an article whose lead names
+    another year than every member of the story scores lower against it with year_floor < 1."""
+    import storyline.stories.features as F
+
+    opts = {**F.options(), "lead_chars": 300.0}
+    monkeypatch.setattr(F, "options", lambda: opts)
+    a = build_doc(1, "Quake hits Valdoria", "In 2008 a strong quake hit Valdoria, killing 12.", "a.example")
+    b = build_doc(2, "Quake hits Valdoria", "In 2013 a strong quake hit Valdoria, killing 30.", "b.example")
+    assert "^~2008" in a.features and "^~2013" in b.features
+    scores = []
+    for floor in (1.0, 0.3):
+        g = Grouper(Settings.load(year_floor=floor, threshold=0.99, dedup=False))
+        g.add(a)
+        scores.append(g.add(b).explanation["closest"]["score"])
+    assert scores[0] > 0.3
+    assert scores[1] == pytest.approx(scores[0] * 0.3, abs=2e-4)

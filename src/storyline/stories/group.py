@@ -97,6 +97,7 @@ class Settings:
     identity_min: float = 0.1
     identity_keys: int = 24
     year_floor: float = 1.0
+    year_bonus: float = 0.0
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
@@ -271,7 +272,7 @@ class Grouper:
         # stories the user decided about (merge/split/move): the merge pass leaves them alone
         self.pinned: set[int] = set()
         w = self.s.weights
-        self._identity_on = self.s.identity_floor < 1.0 or self.s.year_floor < 1.0
+        self._identity_on = self.s.identity_floor < 1.0 or self.s.year_floor < 1.0 or self.s.year_bonus > 0
         self._ident = None
         self._prior = background_df(self.s.prior_docs, self.s.doc_tokens)
         self._chan_w = {"": w.get("words", 1.0), **{p: w.get(name, 1.0) for p, name in CHANNELS.items()}}
@@ -476,13 +477,18 @@ class Grouper:
         s = self.s
         cn = cy = 0.0
         main = ident[2]
+        years = ident[1]
+        sy = 0.0
         for m_ident in mem:
             if s.identity_floor < 1.0:
                 cn += self._conflict(ident[0], main, m_ident[0], m_ident[2])
             if s.year_floor < 1.0:
-                cy += self._conflict(ident[1], main, m_ident[1], m_ident[2])
+                cy += self._conflict(years, main, m_ident[1], m_ident[2])
+            if s.year_bonus and years and m_ident[1] and years[0] == m_ident[1][0]:
+                sy += 1.0
         k = len(mem)
-        return (1.0 - (1.0 - s.identity_floor) * cn / k) * (1.0 - (1.0 - s.year_floor) * cy / k)
+        return ((1.0 - (1.0 - s.identity_floor) * cn / k) * (1.0 - (1.0 - s.year_floor) * cy / k)
+                * (1.0 + s.year_bonus * sy / k))
 
     def _scored(self, vec: dict[str, float], day: int | None, top: list[str]) -> tuple[list[tuple[float, int]], int]:
         """Candidate stories (from the index, for the ``top`` features) with their exact scores,
