@@ -98,6 +98,8 @@ class Settings:
     identity_keys: int = 24
     year_floor: float = 1.0
     year_bonus: float = 0.0
+    # term frequency factor 1 + tf_log * log(tf) (1: sublinear TF like the baseline; 0: binary)
+    tf_log: float = 1.0
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
@@ -293,6 +295,7 @@ class Grouper:
         idf1 = log(self.n_docs + 1 + self.s.prior_docs) + 1.0
         chan_w = self._chan_w
         words_w = chan_w[""]
+        tf_log = self.s.tf_log
         vec: dict[str, float] = {}
         for f, tf in doc.features.items():
             cw = chan_w.get(f[0], words_w)
@@ -305,8 +308,8 @@ class Grouper:
                 d += 1.0
                 df[f] = d
             w = cw * (idf1 - log(d + 1.0))
-            if tf != 1.0:
-                w *= 1.0 + log(tf)
+            if tf != 1.0 and tf_log:
+                w *= 1.0 + tf_log * log(tf)
             vec[f] = w
         cap = self.s.max_features
         if cap and len(vec) > cap:
