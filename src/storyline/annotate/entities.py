@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from storyline.annotate.nlp import data_rows, fold
+from storyline.annotate.nlp import Tokens, data_rows, fold
 from storyline.records import Annotation
 
 ENTITY_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"})
@@ -588,6 +588,7 @@ def extract_entities(doc) -> list[Annotation]:
     value: ``{"key", "name", "forms", "mention"}``; ``mention`` is "name" or
     "description" (a role phrase resolved to a named person).
     """
+    doc = Tokens(doc)  # the rules index tokens often: make each Token once
     mentions = _initial_mentions(doc)
     for m in mentions:
         m.words = _words_of(doc, m)

@@ -155,3 +155,34 @@ def fold(text: str) -> str:
 
     text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("\u2018", "'"))
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+class Tokens:
+    """A parsed Doc whose tokens are made once.
+
+    ``doc[i]`` builds a new ``Token`` object on every call, and the rules index the
+    same few hundred tokens tens of thousands of times per article. This wrapper
+    holds the list of tokens: an int index and iteration read the list; a slice,
+    ``len`` and every other attribute (``ents``, ``sents``, ``char_span``, ``text``...)
+    go to the Doc, so rules written for a Doc run unchanged on it.
+    """
+
+    __slots__ = ("doc", "tokens")
+
+    def __init__(self, doc) -> None:
+        self.doc = doc.doc if isinstance(doc, Tokens) else doc
+        self.tokens = doc.tokens if isinstance(doc, Tokens) else list(doc)
+
+    def __getitem__(self, i):
+        if isinstance(i, int):
+            return self.tokens[i]
+        return self.doc[i]
+
+    def __iter__(self):
+        return iter(self.tokens)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __getattr__(self, name):
+        return getattr(self.doc, name)
