@@ -203,11 +203,14 @@ def _speaker_span(tok):
     doc = tok.doc
     left, right = tok.i, tok.i + 1
     if tok.ent_type_:
-        for ent in doc.ents:
-            if ent.start <= tok.i < ent.end:
-                left, right = ent.start, ent.end
-                tok = ent.root
-                break
+        # the entity holding tok, from its IOB tags (what doc.ents would find, without
+        # building every entity Span of the Doc on each call)
+        left = tok.i
+        while left > 0 and doc[left].ent_iob_ == "I":
+            left -= 1
+        while right < len(doc) and doc[right].ent_iob_ == "I":
+            right += 1
+        tok = doc[left:right].root
     for child in tok.lefts:
         if child.dep_ in ("compound", "amod", "det", "poss", "nummod", "nmod", "case", "quantmod"):
             left = min(left, child.left_edge.i)
@@ -229,7 +232,12 @@ def _person_mentions(doc, quotes) -> list:
 
 
 def _name_key(span) -> str:
-    words = [w for w in re.findall(r"[\w'-]+", span.text.lower().replace("\u2019", "'")) if w not in NAME_PREFIXES]
+    return _name_key_of(_text(span.doc)[span.start_char : span.end_char])  # == span.text, without joining tokens
+
+
+@lru_cache(maxsize=1 << 14)
+def _name_key_of(text: str) -> str:
+    words = [w for w in re.findall(r"[\w'-]+", text.lower().replace("\u2019", "'")) if w not in NAME_PREFIXES]
     if words and words[-1].endswith("'s"):
         words[-1] = words[-1][:-2]
     return words[-1] if words else ""
@@ -240,7 +248,7 @@ def _full_name(span, persons) -> object:
     key = _name_key(span)
     best = span
     for p in persons:
-        if _name_key(p) == key and len(p.text) > len(best.text):
+        if _name_key(p) == key and p.end_char - p.start_char > best.end_char - best.start_char:  # len(.text)
             best = p
     return best
 
