@@ -12,7 +12,13 @@ entities    ``@``   entity keys and name tokens / capitalised tokens mid-sentenc
 places      ``#``   place names and countries / (none: entities cover them)
 dates       ``~``   normalised date values / years and "Month day"
 figures     ``=``   figure values / numbers that are not years
+title       ``!``   headline content words, once each (weight 0 in the cosine mode; a channel
+                    of its own for the learned per-channel score)
 ==========  ======  ==========================================================
+
+Two sets beside the bag feed the conflict terms of the learned score: ``years`` (four-digit
+years written in the headline or text) and ``persons`` (surnames of PERSON annotations; empty
+without annotations: text-only capitals are not known to be persons).
 
 Annotations are the dicts stored by the annotate stage (``store.get_annotations``); when an
 article has none, the text-only fallback still separates "the earthquake in Chile" from
@@ -69,6 +75,8 @@ class StoryDoc:
     features: dict[str, float]
     body: str = ""
     names: dict[str, str] = field(default_factory=dict)
+    years: frozenset = frozenset()
+    persons: frozenset = frozenset()
 
     @property
     def published(self) -> str | None:
@@ -172,7 +180,7 @@ def text_features(title: str, text: str, *, with_entities: bool = True,
     lead_chars = int(opt["lead_chars"])
     lead_end = len(title) + 1 + lead_chars  # offsets over title + "\n" + text
     offset = 0
-    for weight, chunk in ((tw, title), (1.0, text)):
+    for is_title, weight, chunk in ((True, tw, title), (False, 1.0, text)):
         in_lead_end = lead_end - offset
         offset += len(chunk) + 1
         prev_month: int | None = None
@@ -208,6 +216,8 @@ def text_features(title: str, text: str, *, with_entities: bool = True,
             if w is None:
                 continue
             feats[w] += weight
+            if is_title:
+                feats["!" + w] = 1.0
             if cap and prev_month is None and (weight == 1.0 or not titlecase) and (
                     with_entities or (lead_chars and m.start() < in_lead_end)):
                 # mid-sentence capitals are names; headline case and sentence starts are not
@@ -243,6 +253,10 @@ def annotation_features(annotations: list[dict[str, Any]]) -> tuple[Counter, dic
             ekey = str(value.get("key") or name).lower()
             if not ekey:
                 continue
+            if a.get("label") == "PERSON":
+                toks = WORD_RE.findall(name.lower())
+                if toks and len(toks[-1]) >= 3:
+                    names["p:" + stem(toks[-1])] = name
             key = "@" + ekey
             feats[key] += 1.0
             names.setdefault(key, name)
@@ -298,6 +312,8 @@ def build_doc(
     """
     ann = [a for a in (annotations or []) if a.get("kind") in ("entity", "place", "date", "figure")]
     feats, names = text_features(title or "", text or "", with_entities=not ann)
+    years = frozenset(f[1:] for f in feats if f[0] == "~" and len(f) == 5)
+    persons: frozenset = frozenset()
     if ann:
         afeats, anames = annotation_features(ann)
         name_words = options()["name_words"]
@@ -310,7 +326,8 @@ def build_doc(
                     else:
                         del feats[w]
         feats.update(afeats)
-        names.update({k: v for k, v in anames.items() if not k.startswith("w:")})
+        persons = frozenset(k[2:] for k in anames if k.startswith("p:"))
+        names.update({k: v for k, v in anames.items() if not k.startswith(("w:", "p:"))})
     return StoryDoc(
         article_id=article_id,
         outlet=outlet or "",
@@ -319,6 +336,8 @@ def build_doc(
         features=dict(feats),
         body=normalise_body(text or ""),
         names=names,
+        years=years,
+        persons=persons,
     )
 
 

@@ -28,7 +28,19 @@ from storyline.stories.dedup import Deduper, Duplicate
 from storyline.stories.features import StoryDoc, day_to_iso
 from storyline.stories.index import StoryIndex
 
-CHANNELS = {"@": "entities", "#": "places", "~": "dates", "=": "figures", "^": "lead"}
+CHANNELS = {"@": "entities", "#": "places", "~": "dates", "=": "figures", "^": "lead", "!": "title"}
+# the learned score's per-channel similarities, in this order ("" = words)
+PREFIXES = ("", "@", "#", "~", "=", "!")
+CHANNEL_INDEX = {p: i for i, p in enumerate(PREFIXES)}
+# names of the learned score's terms (settings.toml [model]): per-channel average cosines, then
+# conflict terms between the article's and the story's years / persons
+MODEL_TERMS = ("words", "entities", "places", "dates", "figures", "title",
+               "year_conflict", "person_conflict", "words_x_year_conflict", "words_x_person_conflict")
+
+
+def model_terms(sims: list[float], year_conflict: float, person_conflict: float) -> list[float]:
+    """The learned score's inputs, in ``MODEL_TERMS`` order."""
+    return [*sims, year_conflict, person_conflict, sims[0] * year_conflict, sims[0] * person_conflict]
 
 
 def background_df(prior_docs: float, doc_tokens: float):
@@ -48,7 +60,7 @@ def background_df(prior_docs: float, doc_tokens: float):
         v = cache.get(f)
         if v is None:
             word = f.lstrip("^")
-            word = word[1:] if word[:1] in "@#" else word
+            word = word[1:] if word[:1] in "@#!" else word
             p = freqs.get(word.split(" ")[-1], 0.0) if word[:1] not in "~=" else 0.0
             v = cache[f] = prior_docs * (1.0 - math.exp(-doc_tokens * p)) if p else 0.0
         return v
@@ -100,6 +112,12 @@ class Settings:
     year_bonus: float = 0.0
     # term frequency factor 1 + tf_log * log(tf) (1: sublinear TF like the baseline; 0: binary)
     tf_log: float = 1.0
+    # "cosine": average (or centroid) cosine of the weighted one-vector bag vs ``threshold``;
+    # "learned": sigmoid of the [model] coefficients over per-channel average cosines and
+    # conflict terms vs ``model_threshold`` (docs/stories.md, session 3 part 2)
+    score: str = "cosine"
+    model: dict[str, float] = field(default_factory=dict)
+    model_threshold: float = 0.5
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
@@ -107,6 +125,7 @@ class Settings:
         data = tomllib.loads(resources.files(__package__).joinpath("settings.toml").read_text("utf-8"))
         kw: dict[str, Any] = dict(data.get("grouping", {}))
         kw["weights"] = dict(data.get("weights", {}))
+        kw["model"] = dict(data.get("model", {}))
         kw.update(data.get("dedup", {}))
         names = {f.name for f in fields(cls)}
         kw.update(overrides)
@@ -133,7 +152,8 @@ class Story:
     """An active story in memory: centroid, dates, outlets, members and index keys."""
 
     __slots__ = ("id", "centroid", "norm2", "n", "first", "last", "members", "outlets", "n_copies",
-                 "index_keys", "title_cands", "_core", "_core_at", "lead", "idents")
+                 "index_keys", "title_cands", "_core", "_core_at", "lead", "idents",
+                 "years", "n_years", "persons", "n_persons")
 
     def __init__(self, story_id: int):
         self.id = story_id
@@ -152,6 +172,30 @@ class Story:
         self.lead: dict[str, int] = {}  # identity key ("@name", "~year") -> members with it in their lead
         # (identity, vector) of the first members, for the event-identity check
         self.idents: list[tuple] = []
+        # members (not copies) naming each year / person, and members naming any (learned score)
+        self.years: dict[str, int] = {}
+        self.n_years = 0
+        self.persons: dict[str, int] = {}
+        self.n_persons = 0
+
+    def count_sets(self, years, persons) -> None:
+        if years:
+            self.n_years += 1
+            for y in years:
+                self.years[y] = self.years.get(y, 0) + 1
+        if persons:
+            self.n_persons += 1
+            for p in persons:
+                self.persons[p] = self.persons.get(p, 0) + 1
+
+    def channel_dots(self, vec: dict[str, float]) -> list[float]:
+        """Sparse dot product of the centroid sum with ``vec``, per channel (``PREFIXES`` order)."""
+        c = self.centroid
+        out = [0.0] * len(PREFIXES)
+        idx = CHANNEL_INDEX
+        for f in c.keys() & vec.keys():
+            out[idx.get(f[0], 0)] += c[f] * vec[f]
+        return out
 
     def core(self, k: int) -> tuple[dict[str, float], float]:
         """The story's ``k`` heaviest centroid features (what most members share) and their total.
@@ -277,7 +321,13 @@ class Grouper:
         self._identity_on = self.s.identity_floor < 1.0 or self.s.year_floor < 1.0 or self.s.year_bonus > 0
         self._ident = None
         self._prior = background_df(self.s.prior_docs, self.s.doc_tokens)
-        self._chan_w = {"": w.get("words", 1.0), **{p: w.get(name, 1.0) for p, name in CHANNELS.items()}}
+        self._chan_w = {"": w.get("words", 1.0),
+                        **{p: w.get(name, 0.0 if p == "!" else 1.0) for p, name in CHANNELS.items()}}
+        self._learned = self.s.score == "learned"
+        m = self.s.model
+        self._coef = [float(m.get(t, 0.0)) for t in MODEL_TERMS]
+        self._bias = float(m.get("bias", 0.0))
+        self._thr = self.s.model_threshold if self._learned else self.s.threshold
         # words can start with any letter: only the four channel prefixes map to other weights
 
     # ------------------------------------------------------------------ vectors
@@ -320,6 +370,79 @@ class Grouper:
             vec = {f: w * inv for f, w in vec.items()}
         return vec
 
+    def vectorize_channels(self, doc: StoryDoc, *, learn: bool = True) -> tuple[dict[str, float], dict[str, float]]:
+        """(the weighted unit vector of :meth:`vectorize`, the per-channel unit vector).
+
+        The second holds the same TF-IDF weights normalised channel by channel (words, entities,
+        places, dates, figures, title: each channel's part is a unit vector, or empty), so one
+        sparse dot product with a story's sum, split by prefix, gives every channel's cosine sum.
+        """
+        df = self.df
+        prior = self._prior
+        if learn:
+            self.n_docs += 1
+        log = math.log
+        idf1 = log(self.n_docs + 1 + self.s.prior_docs) + 1.0
+        chan_w = self._chan_w
+        words_w = chan_w[""]
+        tf_log = self.s.tf_log
+        idx = CHANNEL_INDEX
+        raw: dict[str, float] = {}
+        norms = [0.0] * len(PREFIXES)
+        vec: dict[str, float] = {}
+        for f, tf in doc.features.items():
+            c = f[0]
+            if c == "^":
+                continue
+            d = df.get(f)
+            if d is None:
+                d = prior(f)
+            if learn:
+                d += 1.0
+                df[f] = d
+            w = idf1 - log(d + 1.0)
+            if tf != 1.0 and tf_log:
+                w *= 1.0 + tf_log * log(tf)
+            raw[f] = w
+            norms[idx.get(c, 0)] += w * w
+            cw = chan_w.get(c, words_w)
+            if cw:
+                vec[f] = cw * w
+        norm = math.hypot(*vec.values()) if vec else 0.0
+        if norm > 0:
+            inv = 1.0 / norm
+            vec = {f: w * inv for f, w in vec.items()}
+        inv_n = [1.0 / math.sqrt(n) if n > 0 else 0.0 for n in norms]
+        pvec = {f: w * inv_n[idx.get(f[0], 0)] for f, w in raw.items()}
+        return vec, pvec
+
+    def _conflicts(self, years, persons, st: Story) -> tuple[float, float]:
+        """Share of the story's year-naming (person-naming) members that name none of the
+        article's years (persons), as far as the counts tell; 0 when either side names none."""
+        yc = pc = 0.0
+        if years and st.n_years:
+            got = st.years
+            yc = 1.0 - min(1.0, sum([got.get(y, 0) for y in years]) / st.n_years)
+        if persons and st.n_persons:
+            got = st.persons
+            pc = 1.0 - min(1.0, sum([got.get(p, 0) for p in persons]) / st.n_persons)
+        return yc, pc
+
+    def _model(self, sims: list[float], yc: float, pc: float) -> float:
+        z = self._bias
+        for c, t in zip(self._coef, model_terms(sims, yc, pc)):
+            z += c * t
+        if z < -60:
+            return 0.0
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def learned_terms(self, pvec: dict[str, float], doc: StoryDoc, st: Story) -> list[float]:
+        """The model's inputs for an article against a story (``MODEL_TERMS`` order)."""
+        n = st.n or 1
+        sims = [d / n for d in st.channel_dots(pvec)]
+        yc, pc = self._conflicts(doc.years, doc.persons, st)
+        return model_terms(sims, yc, pc)
+
     # ------------------------------------------------------------------ window
 
     def _advance(self, day: int | None) -> None:
@@ -358,9 +481,12 @@ class Grouper:
         return st
 
     def _join(self, st: Story, doc: StoryDoc, vec: dict[str, float], top: list[str] | None = None,
-              ident=None) -> None:
+              ident=None, cvec: dict[str, float] | None = None) -> None:
+        """Add a member: ``cvec`` (default ``vec``) goes into the story's sum, ``vec``'s
+        heaviest features into the index."""
         st.see(doc)
-        st.absorb(vec)
+        st.absorb(vec if cvec is None else cvec)
+        st.count_sets(doc.years, doc.persons)
         lead = st.lead
         for f in doc.features:
             if f[0] == "^":
@@ -371,7 +497,7 @@ class Grouper:
                 ident = self._top_ident(doc, vec, top)
             st.idents.append(ident)
         if len(st.title_cands) < self.s.title_candidates and doc.title:
-            st.title_cands.append((doc.article_id, doc.title, vec))
+            st.title_cands.append((doc.article_id, doc.title, vec if cvec is None else cvec))
         if len(st.index_keys) < self.s.max_index_terms:
             if top is None or len(top) < min(self.s.index_terms, len(vec)):
                 top = heapq.nlargest(self.s.index_terms, vec, key=vec.__getitem__)
@@ -400,12 +526,16 @@ class Grouper:
                     return Assignment(doc.article_id, sid, dup.score, False,
                                       {"duplicate_of": dup.original, "kind": dup.kind, "similarity": dup.score},
                                       dup)
-        vec = self.vectorize(doc)
+        if self._learned:
+            vec, pvec = self.vectorize_channels(doc)
+        else:
+            vec, pvec = self.vectorize(doc), None
+        thr = self._thr
         top = heapq.nlargest(max(self.s.query_terms, self.s.index_terms), vec, key=vec.__getitem__)
         self._ident = self._top_ident(doc, vec, top) if self._identity_on else None
-        scored, n_cand = self._scored(vec, doc.day, top[:self.s.query_terms])
+        scored, n_cand = self._scored(vec, doc.day, top[:self.s.query_terms], pvec, doc)
         best_sid, best = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
-        if best_sid is not None and best >= self.s.threshold:
+        if best_sid is not None and best >= thr:
             st = self.stories[best_sid]
             expl = self.explain(vec, st, doc)
             expl.update(score=round(best, 4), candidates=n_cand)
@@ -416,12 +546,12 @@ class Grouper:
             st = self._new_story()
             expl = {"new_story": True, "candidates": n_cand}
             if best_sid is not None:
-                expl["closest"] = {"story": best_sid, "score": round(best, 4), "threshold": self.s.threshold}
+                expl["closest"] = {"story": best_sid, "score": round(best, 4), "threshold": thr}
             best = 1.0
             new = True
-        self._join(st, doc, vec, top, self._ident)
+        self._join(st, doc, vec, top, self._ident, pvec)
         if self.s.merge and not new:
-            merged = self._merge_pass(st, [sid for sc, sid in scored[1:] if sc >= self.s.threshold])
+            merged = self._merge_pass(st, [sid for sc, sid in scored[1:] if sc >= thr])
             if merged:
                 expl["merged"] = merged
                 st = self.stories[self.resolve(st.id)]
@@ -493,9 +623,11 @@ class Grouper:
         return ((1.0 - (1.0 - s.identity_floor) * cn / k) * (1.0 - (1.0 - s.year_floor) * cy / k)
                 * (1.0 + s.year_bonus * sy / k))
 
-    def _scored(self, vec: dict[str, float], day: int | None, top: list[str]) -> tuple[list[tuple[float, int]], int]:
+    def _scored(self, vec: dict[str, float], day: int | None, top: list[str], pvec: dict[str, float] | None = None,
+                doc: StoryDoc | None = None) -> tuple[list[tuple[float, int]], int]:
         """Candidate stories (from the index, for the ``top`` features) with their exact scores,
-        best first (ties: lower id)."""
+        best first (ties: lower id). With ``pvec`` (learned score) the score is the model's
+        probability over the per-channel similarities, times the time factor."""
         cands = self.index.candidates([(f, vec[f]) for f in top], self.s.max_candidates)
         average = self.s.linkage == "average"
         scored: list[tuple[float, int]] = []
@@ -504,6 +636,12 @@ class Grouper:
             st = self.stories[sid]
             tf = self._time_factor(st, day)
             if tf is None:
+                continue
+            if pvec is not None:
+                n = st.n or 1
+                sims = [d / n for d in st.channel_dots(pvec)]
+                yc, pc = self._conflicts(doc.years, doc.persons, st)
+                scored.append((self._model(sims, yc, pc) * tf, sid))
                 continue
             sc = st.score(vec, self.s.core_terms, self.s.coverage_power, average) * tf
             if ident is not None and sc >= self.s.identity_min:
@@ -540,9 +678,19 @@ class Grouper:
             tf = self._range_factor(st, other)
             if tf is None:
                 continue
-            dot = st.dot(other.centroid)
-            if dot / (st.n * other.n) * tf < self.s.threshold:
-                continue
+            if self._learned:
+                nn = st.n * other.n
+                dots = st.channel_dots(other.centroid)
+                sims = [d / nn for d in dots]
+                yc = 1.0 if (st.years and other.years and not st.years.keys() & other.years.keys()) else 0.0
+                pc = 1.0 if (st.persons and other.persons and not st.persons.keys() & other.persons.keys()) else 0.0
+                if self._model(sims, yc, pc) * tf < self._thr:
+                    continue
+                dot = sum(dots)
+            else:
+                dot = st.dot(other.centroid)
+                if dot / (st.n * other.n) * tf < self.s.threshold:
+                    continue
             keep, gone = (st, other) if st.id < other.id else (other, st)
             self._absorb_story(keep, gone, dot)
             merged.append(gone.id)
@@ -557,6 +705,12 @@ class Grouper:
         keep.norm2 += gone.norm2 + 2.0 * dot
         keep.n += gone.n
         keep.n_copies += gone.n_copies
+        for y, k in gone.years.items():
+            keep.years[y] = keep.years.get(y, 0) + k
+        keep.n_years += gone.n_years
+        for p, k in gone.persons.items():
+            keep.persons[p] = keep.persons.get(p, 0) + k
+        keep.n_persons += gone.n_persons
         keep.members.extend(gone.members)
         for o, k in gone.outlets.items():
             keep.outlets[o] = keep.outlets.get(o, 0) + k
@@ -627,7 +781,11 @@ class Grouper:
                 st.n_copies += 1
                 self.article_story[doc.article_id] = story_id
                 continue
-            self._join(st, doc, self.vectorize(doc))
+            if self._learned:
+                vec, pvec = self.vectorize_channels(doc)
+                self._join(st, doc, vec, cvec=pvec)
+            else:
+                self._join(st, doc, self.vectorize(doc))
             if self.dedup is not None:
                 self.dedup.add(doc.article_id, doc.body)
             if doc.day is not None and (self.clock is None or doc.day > self.clock):
