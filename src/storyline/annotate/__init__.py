@@ -31,7 +31,7 @@ from itertools import islice
 
 from storyline.annotate.entities import extract_entities, resolve_across, resolve_speaker
 from storyline.annotate.figures import extract_figures
-from storyline.annotate.nlp import MAX_CHARS, PIPE_BATCH, get_nlp
+from storyline.annotate.nlp import MAX_CHARS, PIPE_BATCH, freeze_loaded, get_nlp
 from storyline.annotate.places import extract_places, gazetteer
 from storyline.records import Annotation
 
@@ -142,6 +142,7 @@ def annotate_texts(items: Iterable[tuple], *, n_process: int = 1, batch_size: in
     """
     get_nlp()
     gazetteer()  # built before forking so workers share it
+    freeze_loaded()
     if n_process <= 1:
         for batch in _batches(items, batch_size):
             yield from _annotate_batch(batch)

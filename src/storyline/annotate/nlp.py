@@ -44,7 +44,85 @@ def get_nlp():
     nlp.max_length = max(nlp.max_length, MAX_CHARS + 1)
     if "attribute_ruler" in nlp.pipe_names:
         fast_attribute_matches(nlp.get_pipe("attribute_ruler"))
+    hold_gil_in_parsers(nlp)
     return nlp
+
+
+def held_gil_parse():
+    """``storyline.annotate._heldgil.greedy_parse`` when the compiled module is there, else None.
+
+    The module is built from ``_heldgil.pyx`` at install time (``setup.py``; it needs a C++
+    compiler and spaCy's headers); without it every parse goes through spaCy unchanged.
+    ``STORYLINE_PLAIN_PARSE=1`` turns it off (to compare the two)."""
+    if os.environ.get("STORYLINE_PLAIN_PARSE") == "1":
+        return None
+    try:
+        from storyline.annotate._heldgil import greedy_parse
+    except ImportError:
+        return None
+    return greedy_parse
+
+
+class HeldGILParser:
+    """A spaCy parser or entity recognizer whose greedy parse runs with the GIL held.
+
+    Batching is ``Parser.pipe``'s (batches of ``batch_size``, sorted by length, parsed in
+    sub-batches of a quarter of it), and every state comes from spaCy's own ``_parseC``, so
+    the parses are the same; any other attribute is the wrapped component's.
+    """
+
+    def __init__(self, proc, parse) -> None:
+        self.proc = proc
+        self._parse = parse
+
+    def __getattr__(self, name):
+        return getattr(self.proc, name)
+
+    def _annotate(self, docs: list) -> None:
+        proc = self.proc
+        states = self._parse(proc, docs) if any(len(d) for d in docs) else proc.moves.init_batch(docs)
+        proc.set_annotations(docs, states)
+
+    def __call__(self, doc):
+        self._annotate([doc])
+        return doc
+
+    def pipe(self, docs, *, batch_size: int = 256):
+        from spacy.util import minibatch
+
+        for batch in minibatch(docs, size=batch_size):
+            batch = list(batch)
+            by_length = sorted(batch, key=len)
+            for sub in minibatch(by_length, size=max(batch_size // 4, 2)):
+                self._annotate(list(sub))
+            yield from batch
+
+
+def hold_gil_in_parsers(nlp) -> int:
+    """Swap the greedy parser and entity recognizer of ``nlp`` for :class:`HeldGILParser`
+    (when the compiled helper is there); returns how many were swapped."""
+    parse = held_gil_parse()
+    if parse is None:
+        return 0
+    from spacy.pipeline.transition_parser import Parser
+
+    swapped = 0
+    components = nlp._components  # (name, component) pairs, the list nlp.pipeline reads
+    for i, (name, proc) in enumerate(components):
+        if isinstance(proc, Parser) and proc.cfg.get("beam_width", 1) == 1:
+            components[i] = (name, HeldGILParser(proc, parse))
+            swapped += 1
+    return swapped
+
+
+def freeze_loaded() -> None:
+    """Move everything loaded so far (the spaCy model, the gazetteer: millions of objects) out
+    of the garbage collector's sight (``gc.freeze``). They live as long as the process, and
+    every full collection used to walk them: ~8% of the annotate stage's CPU (perf, 600-word
+    articles). It also keeps forked workers from touching, and so copying, those pages."""
+    import gc
+
+    gc.freeze()
 
 
 def single_blas_thread() -> None:

@@ -1,0 +1,33 @@
+"""Build hook for the one compiled helper, ``storyline.annotate._heldgil``.
+
+Everything else is in pyproject.toml. The helper runs spaCy's greedy parse with the GIL
+held (see the module's docstring): it needs Cython, a C++ compiler and spaCy's Cython
+headers (installed with spaCy), so the Makefile installs the package with
+``--no-build-isolation`` after the lock. When any of those is missing the build goes on
+without it, says so, and Storyline parses through spaCy unchanged (same output, slower).
+"""
+import sys
+
+from setuptools import Extension, setup
+
+
+def extensions():
+    try:
+        import numpy
+        import spacy  # noqa: F401  (its .pxd headers are what the helper compiles against)
+        from Cython.Build import cythonize
+
+        ext = Extension(
+            "storyline.annotate._heldgil",
+            ["src/storyline/annotate/_heldgil.pyx"],
+            include_dirs=[numpy.get_include()],
+            language="c++",
+            optional=True,
+        )
+        return cythonize([ext], quiet=True, language_level=3)
+    except Exception as exc:  # noqa: BLE001 - any missing piece: build without the helper
+        print(f"storyline: building without the compiled parser helper ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return []
+
+
+setup(ext_modules=extensions())
