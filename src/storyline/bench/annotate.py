@@ -69,12 +69,43 @@ def synthetic_articles(n: int, words: int, seed: int = 7) -> list[str]:
     return out
 
 
+def real_articles(path: str, n: int, words: int) -> list[str]:
+    """The first ``n`` texts of a JSONL file with at least ``words`` words, each cut after the
+    sentence (or line) that reaches ``words`` words. Read at run time, never stored."""
+    import re
+
+    out: list[str] = []
+    seen: set[str] = set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if len(out) >= n:
+                break
+            if not line.strip():
+                continue
+            text = json.loads(line).get("text") or ""
+            if text in seen or len(text.split()) < words:
+                continue  # PolNeAR has one line per annotator: the same article several times
+            seen.add(text)
+            count, end = 0, len(text)
+            for m in re.finditer(r"\S+", text):
+                count += 1
+                if count >= words:
+                    stop = re.search(r"[.!?]['\"\u201d\u2019]?(?=\s)|\n", text[m.end():])
+                    end = m.end() + (stop.end() if stop else len(text) - m.end())
+                    break
+            out.append(text[:end])
+    return out
+
+
 def add_arguments(p) -> None:
     p.add_argument("--n", type=int, default=200, help="articles (default 200)")
     p.add_argument("--words", type=int, default=600, help="words per article (default 600)")
     p.add_argument("--processes", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--batch-size", type=int, default=32, help="texts per batch sent to a worker (default 32)")
     p.add_argument("--baseline", action="store_true", help="also time spaCy alone on the same texts")
+    p.add_argument("--jsonl", metavar="FILE", help="real texts instead: the 'text' field of each line of a JSONL file "
+                   "(e.g. ../shared/data/quotes/polnear_train.jsonl), each cut to its first --words words at a "
+                   "paragraph or sentence end; the first --n texts with at least --words words")
 
 
 def _rss_mb() -> tuple[float, float]:
@@ -108,7 +139,10 @@ def run(args) -> int:
     from storyline.annotate.nlp import PIPE_BATCH, get_nlp
     from storyline.annotate.places import gazetteer
 
-    texts = synthetic_articles(args.n, args.words)
+    texts = real_articles(args.jsonl, args.n, args.words) if getattr(args, "jsonl", None) else synthetic_articles(args.n, args.words)
+    if not texts:
+        print(f"no text of at least {args.words} words in {args.jsonl}", file=sys.stderr)
+        return 1
     n_words = sum(len(t.split()) for t in texts)
     n = len(texts)
     t0 = time.perf_counter()
@@ -122,7 +156,9 @@ def run(args) -> int:
         "processes": args.processes,
     }
     say = (lambda *a: None) if getattr(args, "json", False) else print
-    say(f"{n} synthetic articles, {n_words / n:.0f} words each on average; model + gazetteer load {res['load_seconds']:.1f}s")
+    res["texts"] = f"jsonl:{args.jsonl}" if getattr(args, "jsonl", None) else "synthetic"
+    kind = f"real articles from {args.jsonl}" if getattr(args, "jsonl", None) else "synthetic articles"
+    say(f"{n} {kind}, {n_words / n:.0f} words each on average; model + gazetteer load {res['load_seconds']:.1f}s")
     say(f"spaCy pipeline: {', '.join(nlp.pipe_names)}")
 
     if args.baseline:
