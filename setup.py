@@ -1,4 +1,5 @@
-"""Build hook for the one compiled helper, ``storyline.annotate._heldgil``.
+"""Build hook for the compiled helpers, ``storyline.annotate._heldgil`` and
+``storyline.stories._speedups``.
 
 Everything else is in pyproject.toml. The helper runs spaCy's greedy parse with the GIL
 held (see the module's docstring): it needs Cython, a C++ compiler and spaCy's Cython
@@ -24,7 +25,9 @@ def extensions():
             language="c++",
             optional=True,
         )
-        return cythonize([ext], quiet=True, language_level=3)
+        # the grouper's inner loops (stories/fast.py falls back to Python without it)
+        speedups = Extension("storyline.stories._speedups", ["src/storyline/stories/_speedups.pyx"], optional=True)
+        return cythonize([ext, speedups], quiet=True, language_level=3)
     except Exception as exc:  # noqa: BLE001 - any missing piece: build without the helper
         print(f"storyline: building without the compiled parser helper ({type(exc).__name__}: {exc})", file=sys.stderr)
         return []

@@ -24,6 +24,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from storyline.stories import fast
 from storyline.stories.dedup import Deduper, Duplicate
 from storyline.stories.features import StoryDoc, day_to_iso
 from storyline.stories.index import StoryIndex
@@ -219,18 +220,13 @@ class Story:
 
     def absorb(self, vec: dict[str, float]) -> None:
         """Add a unit vector to the centroid, keeping ``norm2`` exact: |c+v|^2 = |c|^2 + 2c.v + 1."""
-        dot = self.dot(vec)
-        c = self.centroid
-        get = c.get
-        for f, w in vec.items():
-            c[f] = get(f, 0.0) + w
+        dot = fast.absorb(self.centroid, vec)
         self.norm2 += 2.0 * dot + 1.0
         self.n += 1
 
     def dot(self, vec: dict[str, float]) -> float:
         """Sparse dot product of the centroid sum with ``vec`` (iterating the smaller of the two)."""
-        c = self.centroid
-        return sum([c[f] * vec[f] for f in c.keys() & vec.keys()])
+        return fast.dot(self.centroid, vec)
 
     def score(self, vec: dict[str, float], core_terms: int = 0, coverage_power: float = 0.0,
               average: bool = False) -> float:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 
+from storyline.stories import fast
+
 
 class StoryIndex:
     """Postings ``feature -> {story id}`` with removal, for candidate retrieval.
@@ -45,14 +47,7 @@ class StoryIndex:
 
     def candidates(self, weighted: Iterable[tuple[str, float]], limit: int) -> list[int]:
         """Stories sharing the given (feature, weight) pairs, best ``limit`` by summed weight."""
-        acc: dict[int, float] = {}
-        max_posting = self.max_posting
-        for f, w in weighted:
-            s = self.postings.get(f)
-            if not s or len(s) > max_posting:
-                continue
-            for sid in s:
-                acc[sid] = acc.get(sid, 0.0) + w
+        acc = fast.accumulate(self.postings, list(weighted), self.max_posting)
         if len(acc) <= limit:
             return sorted(acc)
         # ties between equal sums keep insertion order, which is the same for the same input

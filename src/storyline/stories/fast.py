@@ -1,0 +1,60 @@
+"""The grouper's innermost loops, compiled when possible.
+
+``dot``, ``absorb`` and ``accumulate`` come from the compiled ``_speedups`` module (built from
+``_speedups.pyx`` at install, like the annotate stage's parser helper) and fall back to the
+pure-Python versions below, which do the same arithmetic in the same order: the two give the
+same floats, hence the same stories. ``COMPILED`` says which one runs;
+``STORYLINE_PURE_PYTHON=1`` forces the Python versions (to compare).
+"""
+from __future__ import annotations
+
+import os
+
+
+def py_dot(a: dict, b: dict) -> float:
+    """Sparse dot product: iterates the smaller dict in its own order, looks up the other."""
+    if len(a) > len(b):
+        a, b = b, a
+    s = 0.0
+    get = b.get
+    for k, v in a.items():
+        o = get(k)
+        if o is not None:
+            s += v * o
+    return s
+
+
+def py_absorb(c: dict, vec: dict) -> float:
+    """Add ``vec`` into ``c`` in place; returns ``dot(c, vec)`` as it was before."""
+    d = py_dot(c, vec)
+    get = c.get
+    for k, v in vec.items():
+        old = get(k)
+        c[k] = 0.0 + v if old is None else old + v
+    return d
+
+
+def py_accumulate(postings: dict, weighted: list, max_posting: int) -> dict:
+    """{story id: summed weight} over the (feature, weight) pairs whose posting set is non-empty
+    and at most ``max_posting`` long, sets iterated in their own order."""
+    acc: dict = {}
+    get = acc.get
+    for f, w in weighted:
+        s = postings.get(f)
+        if not s or len(s) > max_posting:
+            continue
+        for sid in s:
+            old = get(sid)
+            acc[sid] = 0.0 + w if old is None else old + w
+    return acc
+
+
+COMPILED = False
+dot, absorb, accumulate = py_dot, py_absorb, py_accumulate
+if os.environ.get("STORYLINE_PURE_PYTHON") != "1":
+    try:
+        from storyline.stories._speedups import absorb, accumulate, dot  # type: ignore[no-redef]
+
+        COMPILED = True
+    except ImportError:  # not built (no C compiler at install): the Python versions above
+        pass

@@ -1,0 +1,55 @@
+"""The grouper's compiled inner loops (stories/_speedups.pyx) give exactly the floats of their
+pure-Python twins in stories/fast.py, so a build without a C compiler groups the same way."""
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+
+from storyline.stories import fast
+
+
+def _compiled_or_skip():
+    if not fast.COMPILED:
+        if os.environ.get("STORYLINE_REQUIRE_COMPILED") == "1":
+            pytest.fail("storyline.stories._speedups was not built (setup.py needs Cython and a C compiler)")
+        pytest.skip("the compiled grouping loops are not built here; the Python versions run")
+    from storyline.stories import _speedups
+
+    return _speedups
+
+
+def _vectors(rnd: random.Random, n: int, vocab: int) -> dict[str, float]:
+    return {f"w{rnd.randrange(vocab)}": rnd.uniform(-1.0, 3.0) for _ in range(n)}
+
+
+def test_python_versions_compute_the_sums():
+    a = {"quake": 0.5, "@Korvath": 2.0, "#Selby": 1.0}
+    b = {"quake": 0.2, "#Selby": 3.0, "flood": 9.0}
+    assert fast.py_dot(a, b) == pytest.approx(0.5 * 0.2 + 1.0 * 3.0)
+    assert fast.py_dot(a, {}) == 0.0
+    c = dict(a)
+    assert fast.py_absorb(c, b) == pytest.approx(3.1)
+    assert c == {"quake": 0.7, "@Korvath": 2.0, "#Selby": 4.0, "flood": 9.0}
+    postings = {"quake": {1, 2}, "#Selby": {2}, "the": set(range(50))}
+    acc = fast.py_accumulate(postings, [("quake", 0.5), ("#Selby", 1.0), ("the", 9.0), ("none", 1.0)], 10)
+    assert acc == {1: 0.5, 2: 1.5}  # "the" is in too many stories to count
+
+
+def test_compiled_loops_match_python_bit_for_bit():
+    sp = _compiled_or_skip()
+    rnd = random.Random(3)
+    for _ in range(200):
+        a = _vectors(rnd, rnd.randrange(0, 120), 400)
+        b = _vectors(rnd, rnd.randrange(0, 900), 400)
+        assert sp.dot(a, b) == fast.py_dot(a, b)
+        assert sp.dot(b, a) == fast.py_dot(b, a)
+        c1, c2 = dict(b), dict(b)
+        assert sp.absorb(c1, a) == fast.py_absorb(c2, a)
+        assert c1 == c2 and list(c1) == list(c2)  # same values, same key order
+        postings = {f"w{i}": set(rnd.sample(range(300), rnd.randrange(0, 30))) for i in range(400)}
+        weighted = list(a.items())
+        acc1 = sp.accumulate(postings, weighted, 20)
+        acc2 = fast.py_accumulate(postings, weighted, 20)
+        assert acc1 == acc2 and list(acc1) == list(acc2)
