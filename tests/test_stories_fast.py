@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 
+import numpy as np
 import pytest
 
 from storyline.stories import fast
@@ -53,3 +54,23 @@ def test_compiled_loops_match_python_bit_for_bit():
         acc1 = sp.accumulate(postings, weighted, 20)
         acc2 = fast.py_accumulate(postings, weighted, 20)
         assert acc1 == acc2 and list(acc1) == list(acc2)
+
+
+def test_compiled_minhash_is_the_numpy_sketch():
+    _compiled_or_skip()
+    from storyline.stories.dedup import Deduper
+
+    d = Deduper()
+    rnd = random.Random(5)
+    for _ in range(100):
+        words = [f"w{rnd.randrange(300)}" for _ in range(rnd.randrange(40, 600))]
+        body = " ".join(words)
+        compiled = d.sketch(body)
+        assert compiled is not None and compiled.dtype == np.uint64
+        assert np.array_equal(compiled, d.sketch_numpy(words))
+    # a near copy (one word changed) still shares most of the sketch; an unrelated text does not
+    base = " ".join(f"w{i}" for i in range(200))
+    near = base.replace("w100", "changed")
+    other = " ".join(f"x{i}" for i in range(200))
+    assert np.count_nonzero(d.sketch(base) == d.sketch(near)) > 48
+    assert np.count_nonzero(d.sketch(base) == d.sketch(other)) < 8

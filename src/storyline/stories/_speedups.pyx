@@ -65,3 +65,25 @@ def accumulate(dict postings, list weighted, Py_ssize_t max_posting):
             else:
                 PyDict_SetItem(acc, sid, (<double>(<object>old)) + w)
     return acc
+
+
+from libc.stdint cimport uint64_t
+
+
+def minhash(const uint64_t[::1] words, const uint64_t[::1] a, const uint64_t[::1] b, uint64_t[::1] out):
+    """MinHash of word 3-shingles into ``out``, as ``dedup.Deduper.sketch`` computes it with
+    numpy: shingle = (h0 * 0x9E3779B1 + h1 * 0x85EBCA77 + h2) & 0xFFFFFFFF over consecutive word
+    hashes, then for each permutation j the minimum of (shingle * a[j] + b[j]) >> 16, all in
+    uint64 arithmetic that wraps modulo 2**64 like numpy's (no temporary arrays)."""
+    cdef Py_ssize_t n = words.shape[0] - 2
+    cdef Py_ssize_t m = a.shape[0]
+    cdef Py_ssize_t i, j
+    cdef uint64_t sh, v
+    for j in range(m):
+        out[j] = <uint64_t>0xFFFFFFFFFFFFFFFF
+    for i in range(n):
+        sh = (words[i] * <uint64_t>0x9E3779B1 + words[i + 1] * <uint64_t>0x85EBCA77 + words[i + 2]) & <uint64_t>0xFFFFFFFF
+        for j in range(m):
+            v = (sh * a[j] + b[j]) >> 16
+            if v < out[j]:
+                out[j] = v

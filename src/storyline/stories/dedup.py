@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from storyline.stories import fast
+
 NUM_PERM = 64
 # LSH banding: 12 bands of 5 rows, what datasketch's MinHashLSH chooses for threshold 0.7,
 # 64 permutations and weights (0.1, 0.9) (false negatives weighed high: the Jaccard check
@@ -45,12 +47,9 @@ _MASK = np.uint64(0xFFFFFFFF)
 _WORD_HASH: dict[str, int] = {}
 
 
-def shingle_hashes(words: list[str]) -> np.ndarray:
-    """32-bit hashes of the word 3-shingles: CRC32 per word (cached), combined with numpy.
-
-    CRC32 is the same in every process (Python's ``hash`` is not), so the same texts give the
-    same sketches and the same duplicate decisions in every run.
-    """
+def word_hashes(words: list[str]) -> np.ndarray:
+    """CRC32 of each word (cached), as uint64. CRC32 is the same in every process (Python's
+    ``hash`` is not), so the same texts give the same sketches in every run."""
     cache = _WORD_HASH
     if len(cache) > 500_000:
         cache.clear()
@@ -61,7 +60,12 @@ def shingle_hashes(words: list[str]) -> np.ndarray:
             if w not in cache:
                 cache[w] = zlib.crc32(w.encode("utf-8"))
         hs = list(map(cache.__getitem__, words))
-    h = np.array(hs, dtype=np.uint64)
+    return np.array(hs, dtype=np.uint64)
+
+
+def shingle_hashes(words: list[str]) -> np.ndarray:
+    """32-bit hashes of the word 3-shingles: CRC32 per word, combined with numpy."""
+    h = word_hashes(words)
     # repeated shingles do not change a minimum: no need to deduplicate them
     return (h[:-2] * np.uint64(0x9E3779B1) + h[1:-1] * np.uint64(0x85EBCA77) + h[2:]) & _MASK
 
@@ -109,6 +113,14 @@ class Deduper:
         words = body.split()
         if len(words) < MIN_WORDS_NEAR:
             return None
+        if fast.minhash is not None:  # the same numbers, computed without temporaries
+            out = np.empty(len(self._a), dtype=np.uint64)
+            fast.minhash(word_hashes(words), self._a, self._b, out)
+            return out
+        return self.sketch_numpy(words)
+
+    def sketch_numpy(self, words: list[str]) -> np.ndarray:
+        """:meth:`sketch` in numpy (the fallback, and the reference for the compiled one)."""
         hv = shingle_hashes(words)[:, None]
         return ((hv * self._a + self._b) >> np.uint64(16)).min(axis=0)  # top 48 bits of a*x+b mod 2^64
 

@@ -1,6 +1,6 @@
 """The grouper's innermost loops, compiled when possible.
 
-``dot``, ``absorb`` and ``accumulate`` come from the compiled ``_speedups`` module (built from
+``dot``, ``absorb``, ``accumulate`` (and ``minhash``, used by ``dedup``) come from the compiled ``_speedups`` module (built from
 ``_speedups.pyx`` at install, like the annotate stage's parser helper) and fall back to the
 pure-Python versions below, which do the same arithmetic in the same order: the two give the
 same floats, hence the same stories. ``COMPILED`` says which one runs;
@@ -51,9 +51,10 @@ def py_accumulate(postings: dict, weighted: list, max_posting: int) -> dict:
 
 COMPILED = False
 dot, absorb, accumulate = py_dot, py_absorb, py_accumulate
+minhash = None  # compiled MinHash of word 3-shingles (dedup.Deduper.sketch uses numpy without it)
 if os.environ.get("STORYLINE_PURE_PYTHON") != "1":
     try:
-        from storyline.stories._speedups import absorb, accumulate, dot  # type: ignore[no-redef]
+        from storyline.stories._speedups import absorb, accumulate, dot, minhash  # type: ignore[no-redef]
 
         COMPILED = True
     except ImportError:  # not built (no C compiler at install): the Python versions above
