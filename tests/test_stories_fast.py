@@ -74,3 +74,24 @@ def test_compiled_minhash_is_the_numpy_sketch():
     other = " ".join(f"x{i}" for i in range(200))
     assert np.count_nonzero(d.sketch(base) == d.sketch(near)) > 48
     assert np.count_nonzero(d.sketch(base) == d.sketch(other)) < 8
+
+
+def test_compiled_tfidf_is_the_python_loop():
+    sp = _compiled_or_skip()
+    from storyline.stories.group import Grouper
+
+    rnd = random.Random(9)
+    chan_w = {"": 1.0, "@": 1.5, "#": 1.0, "~": 0.0, "=": 0.5}
+    prior = lambda f: 0.5 * len(f)  # noqa: E731 - any deterministic prior
+    for learn in (True, False):
+        df1: dict = {f"w{i}": float(rnd.randrange(1, 50)) for i in range(100)}
+        df2 = dict(df1)
+        for _ in range(50):
+            feats = {rnd.choice(["", "@", "#", "~", "="]) + f"w{rnd.randrange(200)}": float(rnd.choice([1, 1, 2, 3.0]))
+                     for _ in range(rnd.randrange(1, 80))}
+            for tf_log in (1.0, 0.7, 0.0):
+                a = sp.tfidf(feats, df1, prior, chan_w, 1.0, 9.3, learn, tf_log)
+                b = Grouper._tfidf(feats, df2, prior, chan_w, 1.0, 9.3, learn, tf_log)
+                assert a == b and list(a) == list(b)
+                assert not any(f.startswith("~") for f in a)  # a channel of weight 0 is left out
+        assert df1 == df2

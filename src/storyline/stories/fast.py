@@ -52,9 +52,10 @@ def py_accumulate(postings: dict, weighted: list, max_posting: int) -> dict:
 COMPILED = False
 dot, absorb, accumulate = py_dot, py_absorb, py_accumulate
 minhash = None  # compiled MinHash of word 3-shingles (dedup.Deduper.sketch uses numpy without it)
+tfidf = None  # compiled TF-IDF loop of Grouper.vectorize (its Python loop, Grouper._tfidf, without it)
 if os.environ.get("STORYLINE_PURE_PYTHON") != "1":
     try:
-        from storyline.stories._speedups import absorb, accumulate, dot, minhash  # type: ignore[no-redef]
+        from storyline.stories._speedups import absorb, accumulate, dot, minhash, tfidf  # type: ignore[no-redef]
 
         COMPILED = True
     except ImportError:  # not built (no C compiler at install): the Python versions above

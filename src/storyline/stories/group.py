@@ -342,8 +342,25 @@ class Grouper:
         chan_w = self._chan_w
         words_w = chan_w[""]
         tf_log = self.s.tf_log
+        if fast.tfidf is not None:  # the loop below, compiled (same floats)
+            vec = fast.tfidf(doc.features, df, prior, chan_w, words_w, idf1, learn, tf_log)
+        else:
+            vec = self._tfidf(doc.features, df, prior, chan_w, words_w, idf1, learn, tf_log)
+        cap = self.s.max_features
+        if cap and len(vec) > cap:
+            vec = {f: vec[f] for f in heapq.nlargest(cap, vec, key=vec.__getitem__)}
+        norm = math.hypot(*vec.values()) if vec else 0.0
+        if norm > 0:
+            inv = 1.0 / norm
+            vec = {f: w * inv for f, w in vec.items()}
+        return vec
+
+    @staticmethod
+    def _tfidf(features, df, prior, chan_w, words_w, idf1, learn, tf_log) -> dict[str, float]:
+        """Un-normalised TF-IDF weights (the pure-Python twin of ``_speedups.tfidf``)."""
+        log = math.log
         vec: dict[str, float] = {}
-        for f, tf in doc.features.items():
+        for f, tf in features.items():
             cw = chan_w.get(f[0], words_w)
             if not cw:
                 continue
@@ -357,13 +374,6 @@ class Grouper:
             if tf != 1.0 and tf_log:
                 w *= 1.0 + tf_log * log(tf)
             vec[f] = w
-        cap = self.s.max_features
-        if cap and len(vec) > cap:
-            vec = {f: vec[f] for f in heapq.nlargest(cap, vec, key=vec.__getitem__)}
-        norm = math.hypot(*vec.values()) if vec else 0.0
-        if norm > 0:
-            inv = 1.0 / norm
-            vec = {f: w * inv for f, w in vec.items()}
         return vec
 
     def vectorize_channels(self, doc: StoryDoc, *, learn: bool = True) -> tuple[dict[str, float], dict[str, float]]:
