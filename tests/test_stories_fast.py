@@ -95,3 +95,15 @@ def test_compiled_tfidf_is_the_python_loop():
                 assert a == b and list(a) == list(b)
                 assert not any(f.startswith("~") for f in a)  # a channel of weight 0 is left out
         assert df1 == df2
+
+
+def test_compiled_crc32_is_zlibs():
+    sp = _compiled_or_skip()
+    import zlib
+
+    words = ["quake", "Korvath", "Zelenskyy", "Зеленський", "北京", "naïve", "", "x" * 300, "’s", "1,300"]
+    rnd = random.Random(2)
+    words += ["".join(chr(rnd.randrange(32, 0x3000)) for _ in range(rnd.randrange(1, 12))) for _ in range(300)]
+    out = np.empty(len(words), dtype=np.uint64)
+    sp.crc32_words(words, out)
+    assert [int(v) for v in out] == [zlib.crc32(w.encode("utf-8")) for w in words]

@@ -119,3 +119,32 @@ def tfidf(dict features, dict df, prior, dict chan_w, double words_w, double idf
             w *= 1.0 + tf_log * c_log(tf)
         PyDict_SetItem(vec, f, w)
     return vec
+
+
+from libc.stdint cimport uint32_t
+from cpython.unicode cimport PyUnicode_AsUTF8AndSize
+
+cdef uint32_t _CRC_TABLE[256]
+cdef void _crc_init():
+    cdef uint32_t c
+    cdef int n, k
+    for n in range(256):
+        c = <uint32_t>n
+        for k in range(8):
+            c = (<uint32_t>0xEDB88320 ^ (c >> 1)) if (c & 1) else (c >> 1)
+        _CRC_TABLE[n] = c
+_crc_init()
+
+
+def crc32_words(list words, uint64_t[::1] out):
+    """``zlib.crc32(w.encode("utf-8"))`` of each word into ``out`` (the standard CRC-32, table
+    driven: reading each word's UTF-8 bytes costs less than looking it up in a cache)."""
+    cdef Py_ssize_t i, j, size
+    cdef const char *buf
+    cdef uint32_t c
+    for i in range(len(words)):
+        buf = PyUnicode_AsUTF8AndSize(words[i], &size)
+        c = <uint32_t>0xFFFFFFFF
+        for j in range(size):
+            c = _CRC_TABLE[(c ^ <unsigned char>buf[j]) & 0xFF] ^ (c >> 8)
+        out[i] = c ^ <uint32_t>0xFFFFFFFF

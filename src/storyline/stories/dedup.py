@@ -50,6 +50,10 @@ _WORD_HASH: dict[str, int] = {}
 def word_hashes(words: list[str]) -> np.ndarray:
     """CRC32 of each word (cached), as uint64. CRC32 is the same in every process (Python's
     ``hash`` is not), so the same texts give the same sketches in every run."""
+    if fast.crc32_words is not None:
+        out = np.empty(len(words), dtype=np.uint64)
+        fast.crc32_words(words, out)
+        return out
     cache = _WORD_HASH
     if len(cache) > 500_000:
         cache.clear()

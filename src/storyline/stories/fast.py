@@ -52,10 +52,12 @@ def py_accumulate(postings: dict, weighted: list, max_posting: int) -> dict:
 COMPILED = False
 dot, absorb, accumulate = py_dot, py_absorb, py_accumulate
 minhash = None  # compiled MinHash of word 3-shingles (dedup.Deduper.sketch uses numpy without it)
+crc32_words = None  # compiled CRC-32 of words (dedup.word_hashes uses zlib and a cache without it)
 tfidf = None  # compiled TF-IDF loop of Grouper.vectorize (its Python loop, Grouper._tfidf, without it)
 if os.environ.get("STORYLINE_PURE_PYTHON") != "1":
     try:
-        from storyline.stories._speedups import absorb, accumulate, dot, minhash, tfidf  # type: ignore[no-redef]
+        from storyline.stories._speedups import (  # type: ignore[no-redef]
+            absorb, accumulate, crc32_words, dot, minhash, tfidf)
 
         COMPILED = True
     except ImportError:  # not built (no C compiler at install): the Python versions above
