@@ -103,6 +103,8 @@ class Settings:
     linkage: str = "average"
     max_features: int = 0
     merge: bool = True
+    # average-link similarity at which the merge pass joins two stories (0: = ``threshold``)
+    merge_threshold: float = 0.0
     # event identity (names and years of the headline and lead, the "^" features)
     identity_floor: float = 1.0
     identity_full: float = 0.5
@@ -558,7 +560,8 @@ class Grouper:
             new = True
         self._join(st, doc, vec, top, self._ident, pvec)
         if self.s.merge and not new:
-            merged = self._merge_pass(st, [sid for sc, sid in scored[1:] if sc >= thr])
+            mthr = self.s.merge_threshold or thr
+            merged = self._merge_pass(st, [sid for sc, sid in scored[1:] if sc >= mthr])
             if merged:
                 expl["merged"] = merged
                 st = self.stories[self.resolve(st.id)]
@@ -696,7 +699,7 @@ class Grouper:
                 dot = sum(dots)
             else:
                 dot = st.dot(other.centroid)
-                if dot / (st.n * other.n) * tf < self.s.threshold:
+                if dot / (st.n * other.n) * tf < (self.s.merge_threshold or self.s.threshold):
                     continue
             keep, gone = (st, other) if st.id < other.id else (other, st)
             self._absorb_story(keep, gone, dot)
