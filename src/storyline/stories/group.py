@@ -105,6 +105,10 @@ class Settings:
     merge: bool = True
     # average-link similarity at which the merge pass joins two stories (0: = ``threshold``)
     merge_threshold: float = 0.0
+    # join only when best - background_weight * (mean score of the other candidates) reaches
+    # background_threshold as well (0: off): a score judged against what else the article resembles
+    background_weight: float = 0.0
+    background_threshold: float = 0.0
     # event identity (names and years of the headline and lead, the "^" features)
     identity_floor: float = 1.0
     identity_full: float = 0.5
@@ -544,7 +548,7 @@ class Grouper:
         self._ident = self._top_ident(doc, vec, top) if self._identity_on else None
         scored, n_cand = self._scored(vec, doc.day, top[:self.s.query_terms], pvec, doc)
         best_sid, best = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
-        if best_sid is not None and best >= thr:
+        if best_sid is not None and best >= thr and (not self.s.background_weight or self._beats_background(scored)):
             st = self.stories[best_sid]
             expl = self.explain(vec, st, doc)
             expl.update(score=round(best, 4), candidates=n_cand)
@@ -570,6 +574,13 @@ class Grouper:
         elif self.dedup is not None:
             self.dedup.add(doc.article_id, doc.body, sketch)
         return Assignment(doc.article_id, st.id, round(best, 4), new, expl, dup)
+
+    def _beats_background(self, scored: list[tuple[float, int]]) -> bool:
+        """The best score minus ``background_weight`` x the mean of the other candidates' scores
+        reaches ``background_threshold`` (no other candidate: the best score alone)."""
+        rest = [sc for sc, _ in scored[1:]]
+        bg = sum(rest) / len(rest) if rest else 0.0
+        return scored[0][0] - self.s.background_weight * bg >= self.s.background_threshold
 
     def _idf(self, f: str) -> float:
         d = self.df.get(f)
