@@ -20,7 +20,7 @@ import sys
 import time
 from collections import Counter
 
-DESCRIPTION = "annotate stage: articles/s and words/s on synthetic 600-word articles, peak memory"
+DESCRIPTION = "annotate stage: articles/s and words/s on 600-word articles (synthetic, or real with --jsonl), peak memory"
 
 FIRST = ["Anna", "Marek", "Lena", "Tomas", "Irina", "Pavel", "Sofia", "Jonas", "Elif", "Dmytro", "Maria", "Oskar"]
 LAST = ["Kovalenko", "Berg", "Marsh", "Novak", "Petrenko", "Lindqvist", "Aydin", "Horvath", "Sandoval", "Okafor"]
