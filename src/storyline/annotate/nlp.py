@@ -6,6 +6,13 @@ parsed once; entities, places, figures, dates and quotes all read the same
 ``Doc``. Components no step reads are excluded at load time (none today: the
 tagger/parser feed figures and quotes, the lemmatizer feeds reporting-verb
 matching, the NER feeds everything else).
+
+Speed, all with spaCy's own output (docs/benchmarks.md, "Annotation: speed"): the
+models are built under numpy ops (OpenBLAS) instead of blis; the parser and the
+entity recognizer run their greedy parse with the GIL held (``HeldGILParser`` and
+the compiled ``_heldgil``); the attribute ruler matches by dict look-ups
+(``fast_attribute_matches``); what is loaded is frozen out of the garbage
+collector's walks (``freeze_loaded``); ``Tokens`` gives the rules a token list.
 """
 from __future__ import annotations
 
@@ -19,8 +26,8 @@ EXCLUDE: tuple[str, ...] = ()
 # and memory grows with length); annotations only cover the parsed part.
 MAX_CHARS = 200_000
 # Texts spaCy parses together. On CPU a bigger batch gains little speed but
-# holds more activations: measured on 600-word articles, batches of 4 / 8 / 32
-# grew the process by 43 / 95 / 396 MB at the same CPU time per article.
+# holds more activations: on 600-word articles (numpy ops), batches of 4 / 8 / 16 / 32
+# took 83 / 82 / 80 / 78 ms of spaCy CPU per article with peaks of 264 / 312 / 406 / 595 MB.
 PIPE_BATCH = 4
 
 
