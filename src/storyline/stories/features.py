@@ -179,7 +179,8 @@ def _text_features(title: str, text: str, *, with_entities: bool = True,
                    title_w: float | None = None) -> tuple[Counter, dict[str, str], str]:
     """:func:`text_features` and :func:`normalise_body` of ``text`` from one pass of the tokeniser."""
     body_tokens: list[str] = []
-    feats: Counter = Counter()
+    feats: dict[str, float] = {}  # a plain dict: Counter's __missing__ is a Python call per new key
+    get = feats.get
     names: dict[str, str] = {}
     tw = title_weight() if title_w is None else title_w
     opt = options()
@@ -200,15 +201,17 @@ def _text_features(title: str, text: str, *, with_entities: bool = True,
             if tok[0].isdigit():
                 prev_day = None
                 if YEAR_RE.fullmatch(tok):
-                    feats["~" + tok] += weight
+                    k = "~" + tok
+                    feats[k] = get(k, 0) + weight
                     if lead_chars and m.start() < in_lead_end:
                         feats["^~" + tok] = 1.0
                 elif prev_month is not None and tok.isdigit() and 1 <= int(tok) <= 31:
-                    feats[f"~{prev_month:02d}-{int(tok):02d}"] += weight
+                    k = f"~{prev_month:02d}-{int(tok):02d}"
+                    feats[k] = get(k, 0) + weight
                 else:
                     key = _number_key(tok)
                     if key:
-                        feats[key] += weight
+                        feats[key] = get(key, 0) + weight
                     if tok.isdigit() and 1 <= int(tok) <= 31:
                         prev_day = (int(tok), key)
                 prev_month = None
@@ -216,16 +219,17 @@ def _text_features(title: str, text: str, *, with_entities: bool = True,
             w, prev_month, cap, titlecase = _token(tok)
             if prev_month is not None and prev_day is not None:
                 day, key = prev_day
-                feats[f"~{prev_month:02d}-{day:02d}"] += weight
+                k = f"~{prev_month:02d}-{day:02d}"
+                feats[k] = get(k, 0) + weight
                 if key:  # the day number was not a figure after all
-                    feats[key] -= weight
+                    feats[key] = get(key, 0) - weight
                     if feats[key] <= 0:
                         del feats[key]
                 prev_month = None
             prev_day = None
             if w is None:
                 continue
-            feats[w] += weight
+            feats[w] = get(w, 0) + weight
             if is_title:
                 feats["!" + w] = 1.0
             if cap and prev_month is None and (weight == 1.0 or not titlecase) and (
@@ -237,12 +241,12 @@ def _text_features(title: str, text: str, *, with_entities: bool = True,
                 if i >= 0 and chunk[i] not in SENTENCE_END:
                     key = "@" + w
                     if with_entities:
-                        feats[key] += weight
+                        feats[key] = get(key, 0) + weight
                         names.setdefault(key, tok)
                     if lead_chars and m.start() < in_lead_end:
                         feats["^" + key] = 1.0
                         names.setdefault("^" + key, tok)
-    return feats, names, " ".join(body_tokens).lower()
+    return Counter(feats), names, " ".join(body_tokens).lower()
 
 
 def annotation_features(annotations: list[dict[str, Any]]) -> tuple[Counter, dict[str, str]]:
