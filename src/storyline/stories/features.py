@@ -179,6 +179,7 @@ def _text_features(title: str, text: str, *, with_entities: bool = True,
                    title_w: float | None = None) -> tuple[Counter, dict[str, str], str]:
     """:func:`text_features` and :func:`normalise_body` of ``text`` from one pass of the tokeniser."""
     body_tokens: list[str] = []
+    token_info = _TOKENS.get
     feats: dict[str, float] = {}  # a plain dict: Counter's __missing__ is a Python call per new key
     get = feats.get
     names: dict[str, str] = {}
@@ -216,7 +217,7 @@ def _text_features(title: str, text: str, *, with_entities: bool = True,
                         prev_day = (int(tok), key)
                 prev_month = None
                 continue
-            w, prev_month, cap, titlecase = _token(tok)
+            w, prev_month, cap, titlecase = token_info(tok) or _token(tok)  # the cache, without a call
             if prev_month is not None and prev_day is not None:
                 day, key = prev_day
                 k = f"~{prev_month:02d}-{day:02d}"
