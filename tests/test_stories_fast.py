@@ -107,3 +107,15 @@ def test_compiled_crc32_is_zlibs():
     out = np.empty(len(words), dtype=np.uint64)
     sp.crc32_words(words, out)
     assert [int(v) for v in out] == [zlib.crc32(w.encode("utf-8")) for w in words]
+
+
+def test_compiled_top_ids_is_nlargest_with_its_ties():
+    sp = _compiled_or_skip()
+    rnd = random.Random(11)
+    for _ in range(500):
+        n = rnd.randrange(0, 40)
+        # few distinct values: many ties at the boundary
+        acc = {rnd.randrange(1000): float(rnd.choice([0.5, 1.0, 1.5, 2.0])) for _ in range(n)}
+        for limit in (1, 3, 4, 8):
+            assert sp.top_ids(acc, limit) == fast.py_top_ids(acc, limit)
+    assert fast.py_top_ids({5: 1.0, 3: 2.0, 9: 1.0, 1: 0.5}, 2) == [3, 5]  # 5 before 9: added first

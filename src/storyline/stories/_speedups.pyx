@@ -148,3 +148,32 @@ def crc32_words(list words, uint64_t[::1] out):
         for j in range(size):
             c = _CRC_TABLE[(c ^ <unsigned char>buf[j]) & 0xFF] ^ (c >> 8)
         out[i] = c ^ <uint32_t>0xFFFFFFFF
+
+
+def top_ids(dict acc, Py_ssize_t limit):
+    """``sorted(heapq.nlargest(limit, acc, key=acc.__getitem__))`` (all ids, sorted, when there
+    are at most ``limit``): the ``limit`` ids with the largest sums, ties going to the id added
+    to ``acc`` first, as the stable descending sort that ``nlargest`` is documented to equal."""
+    if len(acc) <= limit:
+        return sorted(acc)
+    cdef list keys = []
+    cdef list vals = []
+    cdef list order = []
+    cdef Py_ssize_t pos = 0, n = 0, i, worst
+    cdef PyObject *k
+    cdef PyObject *v
+    cdef double x
+    while PyDict_Next(acc, &pos, &k, &v):
+        x = <double>(<object>v)
+        if len(keys) < limit:
+            keys.append(<object>k); vals.append(x); order.append(n)
+        else:
+            # the worst kept entry: the smallest sum, and among equal sums the latest added
+            worst = 0
+            for i in range(1, limit):
+                if vals[i] < vals[worst] or (vals[i] == vals[worst] and order[i] > order[worst]):
+                    worst = i
+            if x > vals[worst]:
+                keys[worst] = <object>k; vals[worst] = x; order[worst] = n
+        n += 1
+    return sorted(keys)

@@ -8,6 +8,7 @@ same floats, hence the same stories. ``COMPILED`` says which one runs;
 """
 from __future__ import annotations
 
+import heapq
 import os
 
 
@@ -49,15 +50,24 @@ def py_accumulate(postings: dict, weighted: list, max_posting: int) -> dict:
     return acc
 
 
+def py_top_ids(acc: dict, limit: int) -> list:
+    """The ``limit`` ids with the largest sums, sorted by id (all of them when there are at most
+    ``limit``); ties between equal sums go to the id added first (``nlargest`` is documented to
+    equal the stable ``sorted(..., reverse=True)[:limit]``)."""
+    if len(acc) <= limit:
+        return sorted(acc)
+    return sorted(heapq.nlargest(limit, acc, key=acc.__getitem__))
+
+
 COMPILED = False
-dot, absorb, accumulate = py_dot, py_absorb, py_accumulate
+dot, absorb, accumulate, top_ids = py_dot, py_absorb, py_accumulate, py_top_ids
 minhash = None  # compiled MinHash of word 3-shingles (dedup.Deduper.sketch uses numpy without it)
 crc32_words = None  # compiled CRC-32 of words (dedup.word_hashes uses zlib and a cache without it)
 tfidf = None  # compiled TF-IDF loop of Grouper.vectorize (its Python loop, Grouper._tfidf, without it)
 if os.environ.get("STORYLINE_PURE_PYTHON") != "1":
     try:
         from storyline.stories._speedups import (  # type: ignore[no-redef]
-            absorb, accumulate, crc32_words, dot, minhash, tfidf)
+            absorb, accumulate, crc32_words, dot, minhash, tfidf, top_ids)
 
         COMPILED = True
     except ImportError:  # not built (no C compiler at install): the Python versions above

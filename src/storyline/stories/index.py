@@ -7,7 +7,6 @@ the time window, which keeps the lists short on an endless stream.
 """
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable
 
 from storyline.stories import fast
@@ -48,10 +47,7 @@ class StoryIndex:
     def candidates(self, weighted: Iterable[tuple[str, float]], limit: int) -> list[int]:
         """Stories sharing the given (feature, weight) pairs, best ``limit`` by summed weight."""
         acc = fast.accumulate(self.postings, list(weighted), self.max_posting)
-        if len(acc) <= limit:
-            return sorted(acc)
-        # ties between equal sums keep insertion order, which is the same for the same input
-        return sorted(heapq.nlargest(limit, acc, key=acc.__getitem__))
+        return fast.top_ids(acc, limit)
 
     def __len__(self) -> int:
         return len(self.postings)
