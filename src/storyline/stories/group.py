@@ -325,6 +325,8 @@ class Grouper:
         self._prior = background_df(self.s.prior_docs, self.s.doc_tokens)
         self._chan_w = {"": w.get("words", 1.0),
                         **{p: w.get(name, 0.0 if p == "!" else 1.0) for p, name in CHANNELS.items()}}
+        # the per-channel (learned) vectors: every channel at weight 1, the lead channel left out
+        self._unit_w = {"": 1.0, **{p: 0.0 if p == "^" else 1.0 for p in CHANNELS}}
         self._learned = self.s.score == "learned"
         m = self.s.model
         self._coef = [float(m.get(t, 0.0)) for t in MODEL_TERMS]
@@ -339,19 +341,7 @@ class Grouper:
 
         ``self.df`` holds observed document frequency plus the background prior of each feature.
         """
-        df = self.df
-        prior = self._prior
-        if learn:
-            self.n_docs += 1
-        log = math.log
-        idf1 = log(self.n_docs + 1 + self.s.prior_docs) + 1.0
-        chan_w = self._chan_w
-        words_w = chan_w[""]
-        tf_log = self.s.tf_log
-        if fast.tfidf is not None:  # the loop below, compiled (same floats)
-            vec = fast.tfidf(doc.features, df, prior, chan_w, words_w, idf1, learn, tf_log)
-        else:
-            vec = self._tfidf(doc.features, df, prior, chan_w, words_w, idf1, learn, tf_log)
+        vec = self._weights(doc, learn, self._chan_w, self._chan_w[""])
         cap = self.s.max_features
         if cap and len(vec) > cap:
             vec = {f: vec[f] for f in heapq.nlargest(cap, vec, key=vec.__getitem__)}
@@ -360,6 +350,15 @@ class Grouper:
             inv = 1.0 / norm
             vec = {f: w * inv for f, w in vec.items()}
         return vec
+
+    def _weights(self, doc: StoryDoc, learn: bool, chan_w: dict[str, float], words_w: float) -> dict[str, float]:
+        """Un-normalised TF-IDF weights of the doc's features (channel weights ``chan_w``,
+        ``words_w`` for words); ``learn`` counts the doc in the document frequencies first."""
+        if learn:
+            self.n_docs += 1
+        idf1 = math.log(self.n_docs + 1 + self.s.prior_docs) + 1.0
+        tfidf = fast.tfidf if fast.tfidf is not None else self._tfidf  # compiled twin: same floats
+        return tfidf(doc.features, self.df, self._prior, chan_w, words_w, idf1, learn, self.s.tf_log)
 
     @staticmethod
     def _tfidf(features, df, prior, chan_w, words_w, idf1, learn, tf_log) -> dict[str, float]:
@@ -389,33 +388,14 @@ class Grouper:
         places, dates, figures, title: each channel's part is a unit vector, or empty), so one
         sparse dot product with a story's sum, split by prefix, gives every channel's cosine sum.
         """
-        df = self.df
-        prior = self._prior
-        if learn:
-            self.n_docs += 1
-        log = math.log
-        idf1 = log(self.n_docs + 1 + self.s.prior_docs) + 1.0
+        raw = self._weights(doc, learn, self._unit_w, 1.0)  # every channel at weight 1, no lead
         chan_w = self._chan_w
         words_w = chan_w[""]
-        tf_log = self.s.tf_log
         idx = CHANNEL_INDEX
-        raw: dict[str, float] = {}
         norms = [0.0] * len(PREFIXES)
         vec: dict[str, float] = {}
-        for f, tf in doc.features.items():
+        for f, w in raw.items():
             c = f[0]
-            if c == "^":
-                continue
-            d = df.get(f)
-            if d is None:
-                d = prior(f)
-            if learn:
-                d += 1.0
-                df[f] = d
-            w = idf1 - log(d + 1.0)
-            if tf != 1.0 and tf_log:
-                w *= 1.0 + tf_log * log(tf)
-            raw[f] = w
             norms[idx.get(c, 0)] += w * w
             cw = chan_w.get(c, words_w)
             if cw:
