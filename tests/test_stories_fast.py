@@ -119,3 +119,19 @@ def test_compiled_top_ids_is_nlargest_with_its_ties():
         for limit in (1, 3, 4, 8):
             assert sp.top_ids(acc, limit) == fast.py_top_ids(acc, limit)
     assert fast.py_top_ids({5: 1.0, 3: 2.0, 9: 1.0, 1: 0.5}, 2) == [3, 5]  # 5 before 9: added first
+
+
+def test_compiled_candidates_is_top_ids_of_accumulate():
+    sp = _compiled_or_skip()
+    rnd = random.Random(5)
+    for _ in range(400):
+        # large ids (not interned ints: equal ids are different objects in different sets),
+        # weights from a few values so that sums tie at the boundary
+        ids = [rnd.randrange(10**6, 10**6 + 200) for _ in range(60)]
+        postings = {f"w{i}": {int(str(x)) for x in rnd.sample(ids, rnd.randrange(0, 25))} for i in range(60)}
+        weighted = [(f"w{rnd.randrange(70)}", rnd.choice([0.25, 0.5, 1.0])) for _ in range(rnd.randrange(0, 30))]
+        for limit in (1, 4, 8, 100):
+            expect = sp.top_ids(sp.accumulate(postings, weighted, 20), limit)
+            assert sp.candidates(postings, weighted, 20, limit) == expect
+            assert fast.py_candidates(postings, weighted, 20, limit) == expect
+    assert sp.candidates({"quake": {7, 3}, "#Selby": {3}}, [("quake", 0.5), ("#Selby", 1.0)], 10, 1) == [3]

@@ -1,6 +1,6 @@
 """The grouper's innermost loops, compiled when possible.
 
-``dot``, ``absorb``, ``accumulate`` (and ``minhash``, used by ``dedup``) come from the compiled ``_speedups`` module (built from
+``dot``, ``absorb``, ``accumulate``, ``top_ids``, ``candidates`` (and ``minhash``, used by ``dedup``) come from the compiled ``_speedups`` module (built from
 ``_speedups.pyx`` at install, like the annotate stage's parser helper) and fall back to the
 pure-Python versions below, which do the same arithmetic in the same order: the two give the
 same floats, hence the same stories. ``COMPILED`` says which one runs;
@@ -59,15 +59,20 @@ def py_top_ids(acc: dict, limit: int) -> list:
     return sorted(heapq.nlargest(limit, acc, key=acc.__getitem__))
 
 
+def py_candidates(postings: dict, weighted: list, max_posting: int, limit: int) -> list:
+    """The ``limit`` best story ids for a query: ``top_ids(accumulate(...), limit)``."""
+    return top_ids(accumulate(postings, weighted, max_posting), limit)
+
+
 COMPILED = False
-dot, absorb, accumulate, top_ids = py_dot, py_absorb, py_accumulate, py_top_ids
+dot, absorb, accumulate, top_ids, candidates = py_dot, py_absorb, py_accumulate, py_top_ids, py_candidates
 minhash = None  # compiled MinHash of word 3-shingles (dedup.Deduper.sketch uses numpy without it)
 crc32_words = None  # compiled CRC-32 of words (dedup.word_hashes uses zlib and a cache without it)
 tfidf = None  # compiled TF-IDF loop of Grouper.vectorize (its Python loop, Grouper._tfidf, without it)
 if os.environ.get("STORYLINE_PURE_PYTHON") != "1":
     try:
         from storyline.stories._speedups import (  # type: ignore[no-redef]
-            absorb, accumulate, crc32_words, dot, minhash, tfidf, top_ids)
+            absorb, accumulate, candidates, crc32_words, dot, minhash, tfidf, top_ids)
 
         COMPILED = True
     except ImportError:  # not built (no C compiler at install): the Python versions above

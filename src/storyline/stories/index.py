@@ -46,8 +46,7 @@ class StoryIndex:
 
     def candidates(self, weighted: Iterable[tuple[str, float]], limit: int) -> list[int]:
         """Stories sharing the given (feature, weight) pairs, best ``limit`` by summed weight."""
-        acc = fast.accumulate(self.postings, list(weighted), self.max_posting)
-        return fast.top_ids(acc, limit)
+        return fast.candidates(self.postings, list(weighted), self.max_posting, limit)
 
     def __len__(self) -> int:
         return len(self.postings)

@@ -1,0 +1,28 @@
+"""The batch shared-nearest-neighbour experiment of `storyline bench stories --batch-snn`."""
+from __future__ import annotations
+
+import numpy as np
+
+from storyline.bench.stories import snn_cluster
+
+
+def _matrix() -> np.ndarray:
+    # A1, A2, A3 report one event (A3 in other words: cosine 0.25 to both), B1, B2 another
+    s = np.full((5, 5), 0.05)
+    s[0, 1] = s[1, 0] = 0.6
+    s[0, 2] = s[2, 0] = s[1, 2] = s[2, 1] = 0.25
+    s[3, 4] = s[4, 3] = 0.6
+    np.fill_diagonal(s, 1.0)
+    return s
+
+
+def test_shared_neighbours_join_a_report_in_other_words():
+    lab = snn_cluster(_matrix(), k=2, a=0.3, threshold=0.30)
+    assert lab[0] == lab[1] == lab[2]
+    assert lab[3] == lab[4] != lab[0]
+
+
+def test_without_neighbours_it_is_plain_average_link():
+    lab = snn_cluster(_matrix(), k=2, a=1.0, threshold=0.30)
+    assert lab[0] == lab[1] != lab[2]  # 0.25 < 0.30: alone
+    assert lab[3] == lab[4] != lab[0]
