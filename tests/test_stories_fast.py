@@ -51,9 +51,8 @@ def test_compiled_loops_match_python_bit_for_bit():
         assert c1 == c2 and list(c1) == list(c2)  # same values, same key order
         postings = {f"w{i}": set(rnd.sample(range(300), rnd.randrange(0, 30))) for i in range(400)}
         weighted = list(a.items())
-        acc1 = sp.accumulate(postings, weighted, 20)
-        acc2 = fast.py_accumulate(postings, weighted, 20)
-        assert acc1 == acc2 and list(acc1) == list(acc2)
+        for limit in (4, 1000):
+            assert sp.candidates(postings, weighted, 20, limit) == fast.py_candidates(postings, weighted, 20, limit)
 
 
 def test_compiled_minhash_is_the_numpy_sketch():
@@ -109,19 +108,22 @@ def test_compiled_crc32_is_zlibs():
     assert [int(v) for v in out] == [zlib.crc32(w.encode("utf-8")) for w in words]
 
 
-def test_compiled_top_ids_is_nlargest_with_its_ties():
-    sp = _compiled_or_skip()
+def test_top_ids_keeps_nlargests_ties():
+    import heapq
+
     rnd = random.Random(11)
     for _ in range(500):
         n = rnd.randrange(0, 40)
         # few distinct values: many ties at the boundary
         acc = {rnd.randrange(1000): float(rnd.choice([0.5, 1.0, 1.5, 2.0])) for _ in range(n)}
         for limit in (1, 3, 4, 8):
-            assert sp.top_ids(acc, limit) == fast.py_top_ids(acc, limit)
+            best = sorted(acc, key=lambda k: -acc[k])[:limit]  # stable: ties to the first added
+            assert fast.py_top_ids(acc, limit) == sorted(best)
+            assert fast.py_top_ids(acc, limit) == sorted(heapq.nlargest(limit, acc, key=acc.__getitem__))
     assert fast.py_top_ids({5: 1.0, 3: 2.0, 9: 1.0, 1: 0.5}, 2) == [3, 5]  # 5 before 9: added first
 
 
-def test_compiled_candidates_is_top_ids_of_accumulate():
+def test_compiled_candidates_is_top_ids_of_accumulate_with_its_ties():
     sp = _compiled_or_skip()
     rnd = random.Random(5)
     for _ in range(400):
@@ -131,7 +133,6 @@ def test_compiled_candidates_is_top_ids_of_accumulate():
         postings = {f"w{i}": {int(str(x)) for x in rnd.sample(ids, rnd.randrange(0, 25))} for i in range(60)}
         weighted = [(f"w{rnd.randrange(70)}", rnd.choice([0.25, 0.5, 1.0])) for _ in range(rnd.randrange(0, 30))]
         for limit in (1, 4, 8, 100):
-            expect = sp.top_ids(sp.accumulate(postings, weighted, 20), limit)
+            expect = fast.py_top_ids(fast.py_accumulate(postings, weighted, 20), limit)
             assert sp.candidates(postings, weighted, 20, limit) == expect
-            assert fast.py_candidates(postings, weighted, 20, limit) == expect
     assert sp.candidates({"quake": {7, 3}, "#Selby": {3}}, [("quake", 0.5), ("#Selby", 1.0)], 10, 1) == [3]

@@ -43,30 +43,6 @@ def absorb(dict c, dict vec):
     return d
 
 
-def accumulate(dict postings, list weighted, Py_ssize_t max_posting):
-    """{story id: summed weight} over the (feature, weight) pairs whose posting set is
-    non-empty and at most ``max_posting`` long, sets iterated in their own order."""
-    cdef dict acc = {}
-    cdef PyObject *p
-    cdef PyObject *old
-    cdef double w
-    for f, wobj in weighted:
-        p = PyDict_GetItem(postings, f)
-        if p is NULL:
-            continue
-        s = <object>p
-        if not s or len(s) > max_posting:
-            continue
-        w = wobj
-        for sid in s:
-            old = PyDict_GetItem(acc, sid)
-            if old is NULL:
-                PyDict_SetItem(acc, sid, 0.0 + w)
-            else:
-                PyDict_SetItem(acc, sid, (<double>(<object>old)) + w)
-    return acc
-
-
 from libc.stdint cimport uint64_t
 
 
@@ -150,35 +126,6 @@ def crc32_words(list words, uint64_t[::1] out):
         out[i] = c ^ <uint32_t>0xFFFFFFFF
 
 
-def top_ids(dict acc, Py_ssize_t limit):
-    """``sorted(heapq.nlargest(limit, acc, key=acc.__getitem__))`` (all ids, sorted, when there
-    are at most ``limit``): the ``limit`` ids with the largest sums, ties going to the id added
-    to ``acc`` first, as the stable descending sort that ``nlargest`` is documented to equal."""
-    if len(acc) <= limit:
-        return sorted(acc)
-    cdef list keys = []
-    cdef list vals = []
-    cdef list order = []
-    cdef Py_ssize_t pos = 0, n = 0, i, worst
-    cdef PyObject *k
-    cdef PyObject *v
-    cdef double x
-    while PyDict_Next(acc, &pos, &k, &v):
-        x = <double>(<object>v)
-        if len(keys) < limit:
-            keys.append(<object>k); vals.append(x); order.append(n)
-        else:
-            # the worst kept entry: the smallest sum, and among equal sums the latest added
-            worst = 0
-            for i in range(1, limit):
-                if vals[i] < vals[worst] or (vals[i] == vals[worst] and order[i] > order[worst]):
-                    worst = i
-            if x > vals[worst]:
-                keys[worst] = <object>k; vals[worst] = x; order[worst] = n
-        n += 1
-    return sorted(keys)
-
-
 from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 
@@ -189,10 +136,10 @@ cdef extern from "Python.h":
 
 
 def candidates(dict postings, list weighted, Py_ssize_t max_posting, Py_ssize_t limit):
-    """``top_ids(accumulate(postings, weighted, max_posting), limit)`` in one pass, without the
+    """``fast.py_top_ids(fast.py_accumulate(postings, weighted, max_posting), limit)`` in one pass, without the
     dict of boxed sums: the sums live in a C hash table keyed by the story id's value, kept in
-    first-seen order, so the additions, the sums and the ties are exactly those of the two
-    functions (the Python twin is ``fast.py_candidates``). Story ids must be ints from 0 to
+    first-seen order, so the additions, the sums and the ties are exactly those of
+    ``fast.py_top_ids(fast.py_accumulate(...))`` (``fast.py_candidates``). Story ids must be ints from 0 to
     2**61 - 2, whose hash is their value: the table is keyed by the hash each set entry already
     stores, so the id objects (scattered in memory) are only read for the ids returned."""
     cdef Py_ssize_t total = 0, cap = 16, i, j, h, n = 0, worst, pos

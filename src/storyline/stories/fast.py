@@ -1,6 +1,6 @@
 """The grouper's innermost loops, compiled when possible.
 
-``dot``, ``absorb``, ``accumulate``, ``top_ids``, ``candidates`` (and ``minhash``, used by ``dedup``) come from the compiled ``_speedups`` module (built from
+``dot``, ``absorb``, ``candidates`` (and ``minhash``, used by ``dedup``) come from the compiled ``_speedups`` module (built from
 ``_speedups.pyx`` at install, like the annotate stage's parser helper) and fall back to the
 pure-Python versions below, which do the same arithmetic in the same order: the two give the
 same floats, hence the same stories. ``COMPILED`` says which one runs;
@@ -61,7 +61,7 @@ def py_top_ids(acc: dict, limit: int) -> list:
 
 def py_candidates(postings: dict, weighted: list, max_posting: int, limit: int) -> list:
     """The ``limit`` best story ids for a query: ``top_ids(accumulate(...), limit)``."""
-    return top_ids(accumulate(postings, weighted, max_posting), limit)
+    return py_top_ids(py_accumulate(postings, weighted, max_posting), limit)
 
 
 COMPILED = False
@@ -72,7 +72,7 @@ tfidf = None  # compiled TF-IDF loop of Grouper.vectorize (its Python loop, Grou
 if os.environ.get("STORYLINE_PURE_PYTHON") != "1":
     try:
         from storyline.stories._speedups import (  # type: ignore[no-redef]
-            absorb, accumulate, candidates, crc32_words, dot, minhash, tfidf, top_ids)
+            absorb, candidates, crc32_words, dot, minhash, tfidf)
 
         COMPILED = True
     except ImportError:  # not built (no C compiler at install): the Python versions above
