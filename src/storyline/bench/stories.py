@@ -9,6 +9,13 @@ Paths: the real pipeline (ingest -> clean -> annotate -> group into a temporary 
 ``storyline.pipeline`` provides it; otherwise (or with ``--direct``) the pure grouper fed with
 StoryDocs built from the rows, with annotations from ``storyline.annotate`` when that exists,
 text-only with ``--no-annotate``.
+
+``--batch-snn`` also scores :func:`batch_snn`, a batch clustering over shared nearest
+neighbours (an experiment for the next grouper, not the pipeline). ``--json`` prints one object:
+``file, articles, path, precision, recall, f1, ari, v_measure, stories, gold_events,
+group_articles_per_s, end_to_end_articles_per_s, peak_rss_mb``, then ``baseline`` and
+``batch_snn`` (each ``precision, recall, f1, ari, v_measure, stories, seconds`` and its
+parameters) when they ran.
 """
 from __future__ import annotations
 
