@@ -26,3 +26,16 @@ def test_without_neighbours_it_is_plain_average_link():
     lab = snn_cluster(_matrix(), k=2, a=1.0, threshold=0.30)
     assert lab[0] == lab[1] != lab[2]  # 0.25 < 0.30: alone
     assert lab[3] == lab[4] != lab[0]
+
+
+def test_merging_groups_starts_from_the_groupers_stories():
+    from storyline.bench.stories import merge_groups, snn_similarity
+
+    s = _matrix()
+    # the grouper left A3 alone: the story-level pass joins it over the shared neighbours
+    lab = merge_groups(snn_similarity(s, k=2, a=0.3), ["a", "a", "x", "b", "b"], 0.30)
+    assert lab[0] == lab[1] == lab[2] and lab[3] == lab[4] != lab[0]
+    # over the plain cosine it stays alone, and a group is never split
+    lab = merge_groups(s, ["a", "a", "x", "b", "b"], 0.30)
+    assert lab[0] == lab[1] != lab[2] and lab[3] == lab[4]
+    assert len(set(merge_groups(s, ["a", "a", "a", "a", "a"], 0.99))) == 1
