@@ -29,7 +29,8 @@ def test_without_neighbours_it_is_plain_average_link():
 
 
 def test_merging_groups_starts_from_the_groupers_stories():
-    from storyline.bench.stories import merge_groups, snn_similarity
+    from storyline.bench.stories import merge_groups
+    from storyline.stories.snn import snn_similarity
 
     s = _matrix()
     # the grouper left A3 alone: the story-level pass joins it over the shared neighbours

@@ -33,6 +33,8 @@ DESCRIPTION = "group a labelled JSONL file and print B-cubed, ARI, V-measure, sp
 
 # distance threshold of the baseline, tuned on ecbplus_dev with --tune-baseline (recorded in docs)
 BASELINE_THRESHOLD = 0.8
+# articles between two settle passes, as the pipeline's story stage batches them
+from storyline.stories.persist import BATCH as SETTLE_EVERY  # noqa: E402
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
@@ -54,36 +56,13 @@ def agglomerative(rows: list[dict[str, Any]], threshold: float) -> list[int]:
     return [int(v) for v in model.fit_predict(x)]
 
 
-def snn_similarity(sim, k: int = 4, a: float = 0.3):
-    """max(cos, a*cos + (1-a)*J) of a cosine matrix ``sim``.
-
-    J is the shared-nearest-neighbour similarity: the Jaccard overlap of two articles' k nearest
-    neighbours (each with itself). Two reports of one event that share few words still share
-    neighbours, so J lifts them; the max keeps every pair at least at its cosine, so big
-    coherent stories do not fall apart. A batch experiment (docs/stories.md, session 4): it
-    needs every article's neighbours, later ones included, which an incremental grouper does
-    not have.
-    """
-    import numpy as np
-
-    sim = np.asarray(sim, dtype=float)
-    n = len(sim)
-    s2 = sim.copy()
-    np.fill_diagonal(s2, -np.inf)
-    kk = min(k, n - 1)
-    nearest = np.argsort(-s2, axis=1, kind="stable")[:, :kk]
-    m = np.zeros((n, n), dtype=np.float64)
-    m[np.repeat(np.arange(n), kk), nearest.ravel()] = 1.0
-    np.fill_diagonal(m, 1.0)
-    inter = m @ m.T
-    jac = inter / (2 * (kk + 1) - inter)
-    return np.maximum(sim, a * sim + (1 - a) * jac)
-
-
 def snn_cluster(sim, k: int = 4, a: float = 0.3, threshold: float = 0.30) -> list[int]:
-    """Average-link clustering (from single articles) over :func:`snn_similarity`."""
+    """Average-link clustering (from single articles) over ``stories.snn.snn_similarity``: a
+    batch experiment; it needs every article's neighbours, later ones included."""
     import numpy as np
     from sklearn.cluster import AgglomerativeClustering
+
+    from storyline.stories.snn import snn_similarity
 
     n = len(sim)
     if n < 2:
@@ -151,8 +130,10 @@ def batch_snn(rows: list[dict[str, Any]], *, k: int = 4, a: float = 0.3, thresho
 
 def settle_snn(rows: list[dict[str, Any]], pred: list[Any], *, k: int = 4, a: float = 0.3,
                threshold: float = 0.30) -> list[int]:
-    """The grouper's stories ``pred``, then :func:`merge_groups` over :func:`snn_similarity`:
-    a story-level merge pass that a grouper could run over its window now and then."""
+    """The grouper's stories ``pred``, then :func:`merge_groups` over ``snn_similarity``: a
+    story-level merge pass over the whole set (``Grouper.settle`` is the local form)."""
+    from storyline.stories.snn import snn_similarity
+
     return merge_groups(snn_similarity(_text_vectors(rows), k, a), pred, threshold)
 
 
@@ -226,8 +207,11 @@ def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=
     t1 = time.perf_counter()
     docs = {i: doc_from_record(rows[i], anns[i]) for i in order}
     pred: dict[int, int] = {}
-    for i in order:
+    for n, i in enumerate(order, 1):
         pred[i] = g.add(docs[i]).story_id
+        if n % SETTLE_EVERY == 0:
+            g.settle()  # a no-op unless the settle pass is on; the pipeline settles each batch
+    g.settle()
     t_group = time.perf_counter() - t1
     return {"pred": [g.resolve(pred[i]) for i in range(len(rows))], "group_s": t_group, "total_s": time.perf_counter() - t0,
             "annotate_s": t_ann, "path": "direct" + ("+annotations" if ann_fn else " (text only)")}

@@ -105,6 +105,23 @@ class Settings:
     merge: bool = True
     # average-link similarity at which the merge pass joins two stories (0: = ``threshold``)
     merge_threshold: float = 0.0
+    # story-level merge pass over shared nearest neighbours (``Grouper.settle``; off: an
+    # experiment of session 4, docs/stories.md): each story touched since the last pass, with
+    # its ``settle_candidates`` nearest stories, is merged by average link over
+    # max(cos, settle_mix*cos + (1-settle_mix)*J) at ``settle_threshold``, J from each member's
+    # ``settle_k`` nearest members of those stories (at most ``settle_max_articles`` articles)
+    settle: bool = False
+    settle_k: int = 4
+    settle_mix: float = 0.3
+    settle_threshold: float = 0.30
+    settle_candidates: int = 4
+    settle_max_articles: int = 400
+    # a neighbour counts in J only at this cosine; a candidate story joins the neighbourhood
+    # only at this average-link cosine to the touched story
+    settle_floor: float = 0.3
+    settle_prefilter: float = 0.2
+    # only stories of at most this many members are settled (big stories are not fragments)
+    settle_max_story: int = 40
     # join only when best - background_weight * (mean score of the other candidates) reaches
     # background_threshold as well (0: off): a score judged against what else the article resembles
     background_weight: float = 0.0
@@ -332,6 +349,10 @@ class Grouper:
         self._coef = [float(m.get(t, 0.0)) for t in MODEL_TERMS]
         self._bias = float(m.get("bias", 0.0))
         self._thr = self.s.model_threshold if self._learned else self.s.threshold
+        # settle: member vectors of the active stories, stories touched since the last pass
+        self._settle_on = self.s.settle
+        self.vecs: dict[Any, dict[str, float]] = {}
+        self._unsettled: set[int] = set()
         # words can start with any letter: only the four channel prefixes map to other weights
 
     # ------------------------------------------------------------------ vectors
@@ -449,8 +470,11 @@ class Grouper:
     def _retire(self, st: Story) -> None:
         self.index.remove(st.id, st.index_keys)
         del self.stories[st.id]
+        vecs = self.vecs
         for aid in st.members:
             self.article_story.pop(aid, None)
+            if vecs:
+                vecs.pop(aid, None)
         self.retired.append(st)
 
     def _time_factor(self, st: Story, day: int | None) -> float | None:
@@ -498,6 +522,9 @@ class Grouper:
             self.index.add(st.id, new)
         self.article_story[doc.article_id] = st.id
         self.touched.add(st.id)
+        if self._settle_on:
+            self.vecs[doc.article_id] = vec
+            self._unsettled.add(st.id)
 
     def add(self, doc: StoryDoc) -> Assignment:
         """Assign one article to a story (new or existing) and return why."""
@@ -738,6 +765,80 @@ class Grouper:
         self.touched.add(keep.id)
         self.merges.append((gone.id, keep.id))
         self.merged_into[gone.id] = keep.id
+
+    def settle(self) -> list[tuple[int, int]]:
+        """Story-level merge pass over shared nearest neighbours (``settle`` settings).
+
+        For each story touched since the last pass (in id order), its neighbourhood is the
+        story and its ``settle_candidates`` best stories from the index (by its members' top
+        features); the members' cosines are lifted by shared neighbours within it
+        (``stories.snn``), and story pairs whose average-link similarity reaches
+        ``settle_threshold`` are merged, the closest pair first, as the merge pass does: the
+        older id survives, pinned stories and stories further apart than the window are left
+        alone, and the merges go to ``merges`` for the caller. Never splits. Returns the merges.
+        """
+        if not self._settle_on:
+            return []
+        import numpy as np
+
+        from storyline.stories.snn import snn_similarity
+
+        done: list[tuple[int, int]] = []
+        todo, self._unsettled = sorted(self._unsettled), set()
+        for sid in todo:
+            sid = self.resolve(sid)
+            st = self.stories.get(sid)
+            if st is None or sid in self.pinned or st.n > self.s.settle_max_story:
+                continue
+            q = heapq.nlargest(self.s.query_terms, st.centroid.items(), key=lambda kv: kv[1])
+            near = [c for c in self.index.candidates(q, self.s.settle_candidates + 1) if c != sid]
+            group = [st]
+            for c in near[: self.s.settle_candidates]:
+                o = self.stories.get(c)
+                if o is None or c in self.pinned or not o.n or not st.n:
+                    continue
+                if fast.dot(st.centroid, o.centroid) / (st.n * o.n) >= self.s.settle_prefilter:
+                    group.append(o)
+            if len(group) < 2:
+                continue
+            arts = [(gi, self.vecs[aid]) for gi, g in enumerate(group) for aid in g.members if aid in self.vecs]
+            if len(arts) > self.s.settle_max_articles:
+                continue
+            keys: dict[str, int] = {}
+            for _, v in arts:
+                for f in v:
+                    keys.setdefault(f, len(keys))
+            x = np.zeros((len(arts), len(keys)))
+            for i, (_, v) in enumerate(arts):
+                for f, w in v.items():
+                    x[i, keys[f]] = w
+            sim = snn_similarity(x @ x.T, self.s.settle_k, self.s.settle_mix, self.s.settle_floor)
+            member = np.zeros((len(arts), len(group)))
+            member[np.arange(len(arts)), [gi for gi, _ in arts]] = 1.0
+            tot = member.T @ sim @ member
+            size = member.sum(axis=0)
+            live = [gi for gi in range(len(group)) if size[gi] > 0]
+            while len(live) > 1:
+                best, pair = self.s.settle_threshold, None
+                for ai, i in enumerate(live):
+                    for j in live[ai + 1:]:
+                        if self._range_factor(group[i], group[j]) is None:
+                            continue
+                        v = tot[i, j] / (size[i] * size[j])
+                        if v >= best:
+                            best, pair = v, (i, j)
+                if pair is None:
+                    break
+                i, j = pair
+                keep, gone = (i, j) if group[i].id < group[j].id else (j, i)
+                dot = fast.dot(group[keep].centroid, group[gone].centroid)
+                self._absorb_story(group[keep], group[gone], dot)
+                done.append((group[gone].id, group[keep].id))
+                tot[keep, :] += tot[gone, :]
+                tot[:, keep] += tot[:, gone]
+                size[keep] += size[gone]
+                live.remove(gone)
+        return done
 
     def resolve(self, story_id: int) -> int:
         """The story that now holds ``story_id``'s articles (following merges)."""

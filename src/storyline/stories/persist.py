@@ -174,6 +174,8 @@ def assign_stories(
                 _apply_merges(con, g, now)
                 counts["new_stories" if a.new else "joined"] += 1
                 counts["grouped"] += 1
+            if g.settle():  # the story-level merge pass, when it is on (off by default)
+                _apply_merges(con, g, now)
             touched = g.touched
             counts["touched"] |= touched
             for st in g.drain_retired():
