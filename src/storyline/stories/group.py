@@ -122,6 +122,9 @@ class Settings:
     settle_prefilter: float = 0.2
     # only stories of at most this many members are settled (big stories are not fragments)
     settle_max_story: int = 40
+    # a story is settled only when an article's runner-up (or, for a new story, its closest
+    # story) scored at least this much: other stories are not near enough to merge with
+    settle_near: float = 0.2
     # join only when best - background_weight * (mean score of the other candidates) reaches
     # background_threshold as well (0: off): a score judged against what else the article resembles
     background_weight: float = 0.0
@@ -524,7 +527,6 @@ class Grouper:
         self.touched.add(st.id)
         if self._settle_on:
             self.vecs[doc.article_id] = vec
-            self._unsettled.add(st.id)
 
     def add(self, doc: StoryDoc) -> Assignment:
         """Assign one article to a story (new or existing) and return why."""
@@ -570,6 +572,12 @@ class Grouper:
             best = 1.0
             new = True
         self._join(st, doc, vec, top, self._ident, pvec)
+        if self._settle_on:
+            # settle the story when another story came close: the runner-up, or the closest
+            # story of an article that started a new one
+            near = scored[0][0] if new and scored else (scored[1][0] if len(scored) > 1 else 0.0)
+            if near >= self.s.settle_near:
+                self._unsettled.add(st.id)
         if self.s.merge and not new:
             mthr = self.s.merge_threshold or thr
             merged = self._merge_pass(st, [sid for sc, sid in scored[1:] if sc >= mthr])
