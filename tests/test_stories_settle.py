@@ -57,3 +57,8 @@ def test_settle_merges_reach_the_store(tmp_path):
     assert story["q0"] == story["q1"] == story["q2"] != story["q3"] == story["q4"]
     live = con.execute("SELECT count(*) FROM stories WHERE merged_into IS NULL AND n_articles > 0").fetchone()[0]
     assert live == 2
+
+
+def test_only_stories_with_a_near_story_are_settled():
+    g, sids = _split_grouper(settle_near=0.99)  # no article had another story that close
+    assert g.settle() == [] and len({g.resolve(s) for s in sids}) == 5
