@@ -150,15 +150,19 @@ def add_arguments(p) -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--baseline", default="2000,4000,6000",
                    help="prefix sizes for the agglomerative baseline ('' to skip)")
+    p.add_argument("--settle", action="store_true",
+                   help="turn the settle pass on (Grouper.settle every 500 articles, counted in Grouper.add's CPU)")
 
 
 def run(args) -> int:
     import json as _json
 
-    from storyline.stories import Grouper, doc_from_record
+    from storyline.stories import Grouper, Settings, doc_from_record
     from storyline.stories.metrics import bcubed
+    from storyline.stories.persist import BATCH
 
-    g = Grouper()
+    settle = getattr(args, "settle", False)
+    g = Grouper(Settings.load(settle=True) if settle else None)
     gold: list[str] = []
     pred: list[int] = []
     prefix: list[dict[str, Any]] = []
@@ -186,6 +190,8 @@ def run(args) -> int:
         doc = doc_from_record(row)
         c2 = time.process_time()
         sid = g.add(doc).story_id
+        if settle and i % BATCH == 0:
+            g.settle()  # merges show in the final B-cubed through g.resolve
         dt = time.perf_counter() - t1
         c3 = time.process_time()
         cpu_step += c3 - c1
