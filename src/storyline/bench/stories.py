@@ -28,13 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from storyline.bench import shared_data
+from storyline.stories.persist import BATCH
 
 DESCRIPTION = "group a labelled JSONL file and print B-cubed, ARI, V-measure, speed, memory, baseline"
 
 # distance threshold of the baseline, tuned on ecbplus_dev with --tune-baseline (recorded in docs)
 BASELINE_THRESHOLD = 0.8
 # articles between two settle passes, as the pipeline's story stage batches them
-from storyline.stories.persist import BATCH as SETTLE_EVERY  # noqa: E402
+SETTLE_EVERY = BATCH
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
@@ -76,51 +77,34 @@ def snn_cluster(sim, k: int = 4, a: float = 0.3, threshold: float = 0.30) -> lis
 
 def merge_groups(sim, labels: list[Any], threshold: float) -> list[int]:
     """Average-link agglomeration that starts from the groups in ``labels`` (the grouper's
-    stories) instead of single articles: merges the closest pair of groups while their mean
-    pairwise similarity reaches ``threshold``; never splits a group."""
+    stories) instead of single articles (``stories.snn.merge_closest``); never splits a group."""
     import numpy as np
 
-    sim = np.asarray(sim, dtype=float)
-    groups: dict[Any, list[int]] = {}
-    for i, lab in enumerate(labels):
-        groups.setdefault(lab, []).append(i)
-    g = list(groups.values())
-    while len(g) > 1:
-        best, pair = threshold, None
-        for x in range(len(g)):
-            rows = sim[g[x]]
-            for y in range(x + 1, len(g)):
-                v = rows[:, g[y]].mean()
-                if v >= best:
-                    best, pair = v, (x, y)
-        if pair is None:
-            break
-        x, y = pair
-        g[x] = g[x] + g[y]
-        del g[y]
-    out = [0] * len(labels)
-    for gi, members in enumerate(g):
-        for i in members:
-            out[i] = gi
-    return out
+    from storyline.stories.snn import merge_closest
+
+    first: dict[Any, int] = {}
+    groups = [first.setdefault(lab, len(first)) for lab in labels]
+    parent = list(range(len(first)))
+    for k, gone in merge_closest(np.asarray(sim, dtype=float), groups, threshold):
+        parent[gone] = k
+    def root(g: int) -> int:
+        while parent[g] != g:
+            g = parent[g]
+        return g
+    roots: dict[int, int] = {}
+    return [roots.setdefault(root(g), len(roots)) for g in groups]
 
 
 def _text_vectors(rows: list[dict[str, Any]]):
     """Cosine matrix of the grouper's own text-only article vectors (online IDF, the rows in
     date order, as ``group_direct`` feeds them)."""
-    import numpy as np
-
     from storyline.stories import Grouper, doc_from_record
+    from storyline.stories.snn import cosine_matrix
 
     order = sorted(range(len(rows)), key=lambda i: (rows[i].get("published") is None, rows[i].get("published") or "", i))
     g = Grouper()
     vecs = {i: g.vectorize(doc_from_record(rows[i], None)) for i in order}
-    keys = {f: j for j, f in enumerate(sorted({f for v in vecs.values() for f in v}))}
-    x = np.zeros((len(rows), len(keys)))
-    for i, v in vecs.items():
-        for f, w in v.items():
-            x[i, keys[f]] = w
-    return x @ x.T
+    return cosine_matrix([vecs[i] for i in range(len(rows))])
 
 
 def batch_snn(rows: list[dict[str, Any]], *, k: int = 4, a: float = 0.3, threshold: float = 0.30) -> list[int]:

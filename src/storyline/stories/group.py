@@ -787,11 +787,9 @@ class Grouper:
         """
         if not self._settle_on:
             return []
-        import numpy as np
+        from storyline.stories.snn import cosine_matrix, merge_closest, snn_similarity
 
-        from storyline.stories.snn import snn_similarity
-
-        done: list[tuple[int, int]] = []
+        start = len(self.merges)
         todo, self._unsettled = sorted(self._unsettled), set()
         for sid in todo:
             sid = self.resolve(sid)
@@ -812,41 +810,15 @@ class Grouper:
             arts = [(gi, self.vecs[aid]) for gi, g in enumerate(group) for aid in g.members if aid in self.vecs]
             if len(arts) > self.s.settle_max_articles:
                 continue
-            keys: dict[str, int] = {}
-            for _, v in arts:
-                for f in v:
-                    keys.setdefault(f, len(keys))
-            x = np.zeros((len(arts), len(keys)))
-            for i, (_, v) in enumerate(arts):
-                for f, w in v.items():
-                    x[i, keys[f]] = w
-            sim = snn_similarity(x @ x.T, self.s.settle_k, self.s.settle_mix, self.s.settle_floor)
-            member = np.zeros((len(arts), len(group)))
-            member[np.arange(len(arts)), [gi for gi, _ in arts]] = 1.0
-            tot = member.T @ sim @ member
-            size = member.sum(axis=0)
-            live = [gi for gi in range(len(group)) if size[gi] > 0]
-            while len(live) > 1:
-                best, pair = self.s.settle_threshold, None
-                for ai, i in enumerate(live):
-                    for j in live[ai + 1:]:
-                        if self._range_factor(group[i], group[j]) is None:
-                            continue
-                        v = tot[i, j] / (size[i] * size[j])
-                        if v >= best:
-                            best, pair = v, (i, j)
-                if pair is None:
-                    break
-                i, j = pair
-                keep, gone = (i, j) if group[i].id < group[j].id else (j, i)
-                dot = fast.dot(group[keep].centroid, group[gone].centroid)
-                self._absorb_story(group[keep], group[gone], dot)
-                done.append((group[gone].id, group[keep].id))
-                tot[keep, :] += tot[gone, :]
-                tot[:, keep] += tot[:, gone]
-                size[keep] += size[gone]
-                live.remove(gone)
-        return done
+            sim = snn_similarity(cosine_matrix([v for _, v in arts]), self.s.settle_k, self.s.settle_mix,
+                                 self.s.settle_floor)
+            merge_closest(
+                sim, [gi for gi, _ in arts], self.s.settle_threshold,
+                allowed=lambda i, j: self._range_factor(group[i], group[j]) is not None,
+                keep=lambda i, j: i if group[i].id < group[j].id else j,
+                on_merge=lambda k, g: self._absorb_story(group[k], group[g],
+                                                         fast.dot(group[k].centroid, group[g].centroid)))
+        return self.merges[start:]
 
     def resolve(self, story_id: int) -> int:
         """The story that now holds ``story_id``'s articles (following merges)."""

@@ -29,3 +29,54 @@ def snn_similarity(sim, k: int = 4, a: float = 0.3, floor: float = -1.0) -> np.n
     cnt = m.sum(axis=1)
     jac = inter / (cnt[:, None] + cnt[None, :] - inter)
     return np.maximum(sim, a * sim + (1 - a) * jac)
+
+
+def cosine_matrix(vectors: list[dict[str, float]]) -> np.ndarray:
+    """Dot products of sparse unit vectors (dicts), as a dense matrix (columns in first-seen order)."""
+    keys: dict[str, int] = {}
+    for v in vectors:
+        for f in v:
+            keys.setdefault(f, len(keys))
+    x = np.zeros((len(vectors), len(keys)))
+    for i, v in enumerate(vectors):
+        for f, w in v.items():
+            x[i, keys[f]] = w
+    return x @ x.T
+
+
+def merge_closest(sim: np.ndarray, groups: list[int], threshold: float, allowed=None, keep=None,
+                  on_merge=None) -> list[tuple[int, int]]:
+    """Average-link agglomeration that starts from groups (``groups[i]`` = article i's group,
+    0..G-1) instead of single articles, over the similarity matrix ``sim``: merges the pair of
+    groups with the highest mean pairwise similarity while it reaches ``threshold`` (ties to
+    the pair scanned last), never splits. ``allowed(i, j)`` may veto a pair; ``keep(i, j)``
+    says which index survives (default the first); ``on_merge(kept, gone)`` is called at each
+    merge, before the next pair is chosen. Returns the merges as (kept, gone)."""
+    n_groups = max(groups) + 1 if groups else 0
+    member = np.zeros((len(groups), n_groups))
+    member[np.arange(len(groups)), groups] = 1.0
+    tot = member.T @ sim @ member
+    size = member.sum(axis=0)
+    live = [gi for gi in range(n_groups) if size[gi] > 0]
+    out: list[tuple[int, int]] = []
+    while len(live) > 1:
+        best, pair = threshold, None
+        for ai, i in enumerate(live):
+            for j in live[ai + 1:]:
+                if allowed is not None and not allowed(i, j):
+                    continue
+                v = tot[i, j] / (size[i] * size[j])
+                if v >= best:
+                    best, pair = v, (i, j)
+        if pair is None:
+            break
+        i, j = pair
+        k, g = (i, j) if keep is None or keep(i, j) == i else (j, i)
+        out.append((k, g))
+        if on_merge is not None:
+            on_merge(k, g)
+        tot[k, :] += tot[g, :]
+        tot[:, k] += tot[:, g]
+        size[k] += size[g]
+        live.remove(g)
+    return out
