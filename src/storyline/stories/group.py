@@ -125,6 +125,10 @@ class Settings:
     # a story is settled only when an article's runner-up (or, for a new story, its closest
     # story) scored at least this much: other stories are not near enough to merge with
     settle_near: float = 0.2
+    # live-blog entries: each feature's count times 1 - page_theme * (share of the page's other
+    # entries that have it), pages of at least page_theme_min entries (persist.damp_page_theme)
+    page_theme: float = 0.0
+    page_theme_min: int = 4
     # join only when best - background_weight * (mean score of the other candidates) reaches
     # background_threshold as well (0: off): a score judged against what else the article resembles
     background_weight: float = 0.0

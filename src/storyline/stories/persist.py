@@ -13,6 +13,8 @@ them) go to the story it was merged into.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import sqlite3
 import time
@@ -33,8 +35,59 @@ def _chunks(seq: list, n: int = 500) -> Iterable[list]:
         yield seq[i:i + n]
 
 
-def load_docs(con: sqlite3.Connection, ids: list[int]) -> dict[int, StoryDoc]:
-    """StoryDocs for the given article ids, with their stored annotations (bulk queries)."""
+def load_docs(con: sqlite3.Connection, ids: list[int], page_theme: float = 0.0,
+              min_entries: int = 4) -> dict[int, StoryDoc]:
+    """StoryDocs for the given article ids, with their stored annotations (bulk queries).
+
+    With ``page_theme`` > 0, live-blog entries have their page's theme damped
+    (:func:`damp_page_theme` over all the entries of their page, loaded when not in ``ids``, so
+    an entry gets the same vector whichever batch it is in and when the grouper is restored)."""
+    out = _load_docs(con, ids)
+    if page_theme <= 0:
+        return out
+    parent: dict[int, int] = {}
+    for chunk in _chunks(list(out)):
+        marks = ",".join("?" * len(chunk))
+        for r in con.execute(f"SELECT id, parent_id FROM articles WHERE parent_id IS NOT NULL AND id IN ({marks})",
+                             chunk):
+            parent[r["id"]] = r["parent_id"]
+    for pid in sorted(set(parent.values())):
+        sib = [r["id"] for r in con.execute("SELECT id FROM articles WHERE parent_id = ? ORDER BY id", (pid,))]
+        docs = {i: out[i] for i in sib if i in out}
+        docs.update(_load_docs(con, [i for i in sib if i not in docs]))
+        for i, d in zip(sib, damp_page_theme([docs[i] for i in sib], page_theme, min_entries)):
+            if i in out:
+                out[i] = d
+    return out
+
+
+def damp_page_theme(entries: list[StoryDoc], strength: float, min_entries: int = 4) -> list[StoryDoc]:
+    """The entries of one live blog, each feature's count times 1 - strength * p, p = the share
+    of the page's *other* entries that have it (a feature in every entry counts 1 - strength).
+
+    A live blog mixes unrelated events under one theme: what most of its entries share
+    ("Ukraine", "Russia", "Zelensky" in a war blog) is the page's theme, not what one entry
+    reports, and left at full weight it pulls every entry into whichever war story is active.
+    Pages with fewer than ``min_entries`` entries are left alone (too few to tell a theme)."""
+    if len(entries) < max(2, min_entries):
+        return entries
+    df: dict[str, int] = {}
+    for d in entries:
+        for f in d.features:
+            df[f] = df.get(f, 0) + 1
+    others = len(entries) - 1
+    out = []
+    for d in entries:
+        feats = {}
+        for f, c in d.features.items():
+            w = c * (1.0 - strength * (df[f] - 1) / others)
+            if w > 0:
+                feats[f] = w
+        out.append(dataclasses.replace(d, features=feats))
+    return out
+
+
+def _load_docs(con: sqlite3.Connection, ids: list[int]) -> dict[int, StoryDoc]:
     out: dict[int, StoryDoc] = {}
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
@@ -98,7 +151,7 @@ def _restore_story(con: sqlite3.Connection, g: Grouper, story_id: int) -> Story:
     rows = list(con.execute(
         "SELECT a.id, a.published, a.duplicate_of FROM story_members m JOIN articles a ON a.id = m.article_id "
         "WHERE m.story_id = ? ORDER BY a.published IS NULL, a.published, a.id", (story_id,)))
-    docs = load_docs(con, [r["id"] for r in rows])
+    docs = load_docs(con, [r["id"] for r in rows], g.s.page_theme, g.s.page_theme_min)
     copies = {r["id"]: r["duplicate_of"] for r in rows if r["duplicate_of"] is not None}
     return g.restore(story_id, [docs[r["id"]] for r in rows if r["id"] in docs], copies)
 
@@ -153,7 +206,7 @@ def assign_stories(
     total = len(work)
     done = 0
     for batch in _chunks(work, BATCH):
-        docs = load_docs(con, [r["id"] for r in batch])
+        docs = load_docs(con, [r["id"] for r in batch], g.s.page_theme, g.s.page_theme_min)
         now = time.time()
         with transaction(con):
             for r in batch:
