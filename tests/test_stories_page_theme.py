@@ -7,6 +7,7 @@ other events of the same war.
 """
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -92,6 +93,9 @@ def test_theme_damping_keeps_other_war_events_out_of_the_story(tmp_path, strengt
     others = [_story(con, e) for e in entries[1:]]
     if strength:
         assert story not in others, "no other war entry joins the captured-fighters story"
+        expl = json.loads(con.execute("SELECT explanation FROM story_members WHERE article_id = ?",
+                                      (entries[1],)).fetchone()[0])
+        assert "Ostrava" in expl["page_theme"] and "Kelmarian" not in expl["page_theme"], expl
     else:
         # without damping the shared theme pulls other entries in (the seeds' failure)
         assert story in others

@@ -77,6 +77,9 @@ class StoryDoc:
     names: dict[str, str] = field(default_factory=dict)
     years: frozenset = frozenset()
     persons: frozenset = frozenset()
+    # live-blog entries: the page-theme features damped in ``features`` (display names, most
+    # shared first; ``stories.persist.damp_page_theme``), for the explanation
+    theme: tuple = ()
 
     @property
     def published(self) -> str | None:

@@ -27,6 +27,7 @@ from storyline.stories.group import Grouper, Settings, Story
 
 BATCH = 500
 MAX_UNDATED_ACTIVE = 5000  # undated stories kept as candidates (most recently updated first)
+THEME_SHOWN = 8  # page-theme features named in a live-blog entry's explanation
 PENDING_STAGES = ("annotated",)
 
 
@@ -83,7 +84,15 @@ def damp_page_theme(entries: list[StoryDoc], strength: float, min_entries: int =
             w = c * (1.0 - strength * (df[f] - 1) / others)
             if w > 0:
                 feats[f] = w
-        out.append(dataclasses.replace(d, features=feats))
+        # the theme, for the explanation: features that at least half the other entries share
+        theme = sorted((f for f in d.features if 2 * (df[f] - 1) >= others), key=lambda f: (-df[f], f))
+        shown: dict[str, str] = {}
+        for f in theme:
+            if f[0] in "@#~=^!" and f not in d.names:
+                continue  # e.g. a place's country code: its name is shown through the place
+            name = d.names.get(f, f)
+            shown.setdefault(name.casefold(), name)
+        out.append(dataclasses.replace(d, features=feats, theme=tuple(list(shown.values())[:THEME_SHOWN])))
     return out
 
 
@@ -212,6 +221,8 @@ def assign_stories(
             for r in batch:
                 doc = docs[r["id"]]
                 a = g.add(doc)
+                if doc.theme:
+                    a.explanation["page_theme"] = list(doc.theme)
                 dup = a.duplicate
                 if dup is not None and r["duplicate_of"] is None:
                     con.execute("UPDATE articles SET duplicate_of = ?, dup_kind = ?, dup_score = ? WHERE id = ?",
