@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from storyline.commands.stories import explain_text
 from storyline.store import connect, transaction
 from storyline.stories import Settings, build_doc
 from storyline.stories.persist import assign_stories, damp_page_theme, load_docs
@@ -96,6 +97,7 @@ def test_theme_damping_keeps_other_war_events_out_of_the_story(tmp_path, strengt
         expl = json.loads(con.execute("SELECT explanation FROM story_members WHERE article_id = ?",
                                       (entries[1],)).fetchone()[0])
         assert "Ostrava" in expl["page_theme"] and "Kelmarian" not in expl["page_theme"], expl
+        assert "live-blog theme weighed down: " in explain_text({"explanation": expl})
     else:
         # without damping the shared theme pulls other entries in (the seeds' failure)
         assert story in others

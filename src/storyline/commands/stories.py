@@ -100,11 +100,15 @@ def _compare_report(con, story_id: int):
     return report, render_text(report) if report is not None else ""
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def format_story(story: dict[str, Any]) -> str:
     """The story header and its members with scores and reasons, as terminal text."""
     lines = [f"Story {story['id']}: {_clean(story['title'])}",
              f"  first seen {story['first_seen'] or 'undated'}, last seen {story['last_seen'] or 'undated'}; "
-             f"{story['n_articles']} articles from {story['n_outlets']} outlets: "
+             f"{_count(story['n_articles'], 'article')} from {_count(story['n_outlets'], 'outlet')}: "
              f"{', '.join(_clean(o) for o in story['outlets'])}"]
     for m in story["members"]:
         score = f"{m['score']:.2f}" if m["score"] is not None else "  - "
@@ -134,6 +138,8 @@ def explain_text(member: dict[str, Any]) -> str:
             parts.append(f"{name}: {', '.join(map(str, shared[name]))}")
     if e.get("time_factor"):
         parts.append(f"time factor {e['time_factor']}")
+    if e.get("page_theme"):
+        parts.append(f"live-blog theme weighed down: {', '.join(map(str, e['page_theme']))}")
     return "; ".join(parts)
 
 
