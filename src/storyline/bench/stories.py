@@ -58,21 +58,11 @@ def agglomerative(rows: list[dict[str, Any]], threshold: float) -> list[int]:
 
 
 def snn_cluster(sim, k: int = 4, a: float = 0.3, threshold: float = 0.30) -> list[int]:
-    """Average-link clustering (from single articles) over ``stories.snn.snn_similarity``: a
-    batch experiment; it needs every article's neighbours, later ones included."""
-    import numpy as np
-    from sklearn.cluster import AgglomerativeClustering
+    """Average-link clustering (from single articles) over ``stories.snn.snn_similarity``
+    (``stories.snn.cluster``, which the pipeline's backlog pass also uses)."""
+    from storyline.stories.snn import cluster
 
-    from storyline.stories.snn import snn_similarity
-
-    n = len(sim)
-    if n < 2:
-        return [0] * n
-    dist = np.clip(1.0 - snn_similarity(sim, k, a), 0.0, 2.0)
-    np.fill_diagonal(dist, 0.0)
-    model = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
-                                    distance_threshold=1.0 - threshold)
-    return [int(v) for v in model.fit_predict(dist)]
+    return cluster(sim, k, a, threshold)
 
 
 def merge_groups(sim, labels: list[Any], threshold: float) -> list[int]:
@@ -176,6 +166,7 @@ def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=
 
     ``anns``: precomputed annotation dicts per row (see :func:`annotations_for`)."""
     from storyline.stories import Grouper, doc_from_record
+    from storyline.stories.persist import backlog_labels
 
     t0 = time.perf_counter()
     have = anns is not None
@@ -191,14 +182,26 @@ def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=
     t1 = time.perf_counter()
     docs = {i: doc_from_record(rows[i], anns[i]) for i in order}
     pred: dict[int, int] = {}
+    # the backlog pass, as the pipeline runs it (persist.assign_stories) on a fresh store
+    label: dict[int, int] = {}
+    if g.s.backlog and max(2, g.s.backlog_min) <= len(order) <= g.s.backlog_max:
+        label = dict(zip(order, backlog_labels([docs[i] for i in order], g.s)))
+    story_of: dict[int, int] = {}
     for n, i in enumerate(order, 1):
-        pred[i] = g.add(docs[i]).story_id
+        if label:
+            a = g.add(docs[i], into=story_of.get(label[i], 0))
+            if a.new:
+                story_of[label[i]] = a.story_id
+            pred[i] = a.story_id
+        else:
+            pred[i] = g.add(docs[i]).story_id
         if n % SETTLE_EVERY == 0:
             g.settle()  # a no-op unless the settle pass is on; the pipeline settles each batch
     g.settle()
     t_group = time.perf_counter() - t1
     return {"pred": [g.resolve(pred[i]) for i in range(len(rows))], "group_s": t_group, "total_s": time.perf_counter() - t0,
-            "annotate_s": t_ann, "path": "direct" + ("+annotations" if ann_fn else " (text only)")}
+            "annotate_s": t_ann, "path": "direct" + ("+annotations" if ann_fn else " (text only)")
+            + (" + backlog pass" if label else "")}
 
 
 def group_pipeline(path: Path, rows: list[dict[str, Any]]) -> dict[str, Any] | None:

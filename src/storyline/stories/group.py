@@ -125,6 +125,20 @@ class Settings:
     # a story is settled only when an article's runner-up (or, for a new story, its closest
     # story) scored at least this much: other stories are not near enough to merge with
     settle_near: float = 0.2
+    # backlog pass (persist.assign_stories): a run that starts with no active story and has
+    # 2..backlog_max articles is clustered as a whole first, by average link over
+    # max(cos, backlog_mix*cos + (1-backlog_mix)*J) at backlog_threshold (J: overlap of the
+    # articles' backlog_k nearest neighbours; stories.snn), times the time factor; the grouper
+    # then places each article in its cluster's story
+    backlog: bool = False
+    backlog_min: int = 40
+    backlog_max: int = 3000
+    backlog_k: int = 4
+    backlog_mix: float = 0.3
+    backlog_threshold: float = 0.30
+    # a neighbour counts in J only at this cosine (in a small set everyone is everyone's
+    # neighbour, and J would merge everything that shares a theme)
+    backlog_floor: float = 0.25
     # live-blog entries: each feature's count times 1 - page_theme * (share of the page's other
     # entries that have it), pages of at least page_theme_min entries (persist.damp_page_theme)
     page_theme: float = 0.0
@@ -532,8 +546,14 @@ class Grouper:
         if self._settle_on:
             self.vecs[doc.article_id] = vec
 
-    def add(self, doc: StoryDoc) -> Assignment:
-        """Assign one article to a story (new or existing) and return why."""
+    def add(self, doc: StoryDoc, into: int | None = None) -> Assignment:
+        """Assign one article to a story (new or existing) and return why.
+
+        ``into`` places the article instead of the threshold deciding (the pipeline's backlog
+        pass, which clusters a whole backlog first): 0 starts a new story, a story id joins
+        that story (when it is still active; else the usual decision). The score and the
+        explanation are still computed against the story, marked ``backlog``; the merge pass
+        is skipped. A copy still joins its original's story."""
         self._advance(doc.day)
         dup: Duplicate | None = None
         sketch = None
@@ -561,6 +581,8 @@ class Grouper:
         self._ident = self._top_ident(doc, vec, top) if self._identity_on else None
         scored, n_cand = self._scored(vec, doc.day, top[:self.s.query_terms], pvec, doc)
         best_sid, best = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
+        if into is not None and (into == 0 or into in self.stories):
+            return self._place(doc, vec, top, pvec, into, scored, n_cand, dup, sketch)
         if best_sid is not None and best >= thr and (not self.s.background_weight or self._beats_background(scored)):
             st = self.stories[best_sid]
             expl = self.explain(vec, st, doc)
@@ -593,6 +615,31 @@ class Grouper:
         elif self.dedup is not None:
             self.dedup.add(doc.article_id, doc.body, sketch)
         return Assignment(doc.article_id, st.id, round(best, 4), new, expl, dup)
+
+    def _place(self, doc: StoryDoc, vec, top, pvec, into: int, scored, n_cand: int, dup, sketch) -> Assignment:
+        """``add`` with the story chosen by the caller (``into``: 0 = a new story)."""
+        if into == 0:
+            st = self._new_story()
+            expl: dict[str, Any] = {"new_story": True, "candidates": n_cand, "backlog": True}
+            if scored:
+                expl["closest"] = {"story": scored[0][1], "score": round(scored[0][0], 4), "threshold": self._thr}
+            sc, new = 1.0, True
+        else:
+            st = self.stories[into]
+            tf = self._time_factor(st, doc.day)
+            sc = st.score(vec, self.s.core_terms, self.s.coverage_power, self.s.linkage == "average") * (tf or 0.0)
+            expl = self.explain(vec, st, doc)
+            expl.update(score=round(sc, 4), candidates=n_cand, backlog=True)
+            other = [(x, sid) for x, sid in scored if sid != into]
+            if other:
+                expl["runner_up"] = {"story": other[0][1], "score": round(other[0][0], 4)}
+            new = False
+        self._join(st, doc, vec, top, self._ident, pvec)
+        if dup is not None:
+            expl.update(duplicate_of=dup.original, kind=dup.kind, similarity=dup.score)
+        elif self.dedup is not None:
+            self.dedup.add(doc.article_id, doc.body, sketch)
+        return Assignment(doc.article_id, st.id, round(sc, 4), new, expl, dup)
 
     def _beats_background(self, scored: list[tuple[float, int]]) -> bool:
         """The best score minus ``background_weight`` x the mean of the other candidates' scores

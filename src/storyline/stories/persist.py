@@ -62,6 +62,25 @@ def load_docs(con: sqlite3.Connection, ids: list[int], page_theme: float = 0.0,
     return out
 
 
+def backlog_labels(docs: list[StoryDoc], settings: Settings) -> list[int]:
+    """Cluster labels for a whole backlog (``docs`` in the grouper's order): the grouper's own
+    vectors (a fresh grouper's document frequencies, learnt in that order, as the real one
+    will), cosines lifted by shared nearest neighbours (``stories.snn.snn_similarity``), times
+    the time factor between the two articles' dates (0 beyond the window), then average-link
+    clustering at ``backlog_threshold`` (``stories.snn.cluster``)."""
+    import numpy as np
+
+    from storyline.stories.snn import average_link, cosine_matrix, snn_similarity
+
+    scratch = Grouper(settings)
+    sim = cosine_matrix([scratch.vectorize(d) for d in docs])
+    days = np.array([d.day if d.day is not None else np.nan for d in docs], dtype=float)
+    gap = np.abs(days[:, None] - days[None, :])
+    tf = np.where(np.isnan(gap), 1.0, 1.0 - settings.time_decay * np.nan_to_num(gap) / settings.window_days)
+    tf[np.nan_to_num(gap) > settings.window_days] = 0.0
+    return average_link(snn_similarity(sim, settings.backlog_k, settings.backlog_mix, settings.backlog_floor) * tf, settings.backlog_threshold)
+
+
 def damp_page_theme(entries: list[StoryDoc], strength: float, min_entries: int = 4) -> list[StoryDoc]:
     """The entries of one live blog, each feature's count times 1 - strength * p, p = the share
     of the page's *other* entries that have it (a feature in every entry counts 1 - strength).
@@ -214,13 +233,26 @@ def assign_stories(
     g = restore_grouper(con, first_day, settings)
     total = len(work)
     done = 0
+    # the backlog pass: a run with nothing active to join is clustered as a whole first
+    label: dict[int, int] = {}
+    story_of: dict[int, int] = {}
+    all_docs: dict[int, StoryDoc] = {}
+    if g.s.backlog and not g.stories and max(2, g.s.backlog_min) <= total <= g.s.backlog_max:
+        all_docs = load_docs(con, [r["id"] for r in work], g.s.page_theme, g.s.page_theme_min)
+        label = dict(zip((r["id"] for r in work), backlog_labels([all_docs[r["id"]] for r in work], g.s)))
+        counts["backlog"] = total
     for batch in _chunks(work, BATCH):
-        docs = load_docs(con, [r["id"] for r in batch], g.s.page_theme, g.s.page_theme_min)
+        docs = all_docs or load_docs(con, [r["id"] for r in batch], g.s.page_theme, g.s.page_theme_min)
         now = time.time()
         with transaction(con):
             for r in batch:
                 doc = docs[r["id"]]
-                a = g.add(doc)
+                if label:
+                    a = g.add(doc, into=story_of.get(label[r["id"]], 0))
+                    if a.new:
+                        story_of[label[r["id"]]] = a.story_id
+                else:
+                    a = g.add(doc)
                 if doc.theme:
                     a.explanation["page_theme"] = list(doc.theme)
                 dup = a.duplicate

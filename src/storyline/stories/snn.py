@@ -31,17 +31,41 @@ def snn_similarity(sim, k: int = 4, a: float = 0.3, floor: float = -1.0) -> np.n
     return np.maximum(sim, a * sim + (1 - a) * jac)
 
 
+def average_link(sim, threshold: float) -> list[int]:
+    """Average-link clustering from single articles over the square similarity matrix ``sim``
+    (sklearn), stopping at ``threshold``: labels 0..C-1 per row."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    n = len(sim)
+    if n < 2:
+        return [0] * n
+    dist = np.clip(1.0 - np.asarray(sim, dtype=float), 0.0, 2.0)
+    np.fill_diagonal(dist, 0.0)
+    model = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
+                                    distance_threshold=1.0 - threshold)
+    return [int(v) for v in model.fit_predict(dist)]
+
+
+def cluster(sim, k: int = 4, a: float = 0.3, threshold: float = 0.30) -> list[int]:
+    """:func:`average_link` over :func:`snn_similarity` of the cosine matrix ``sim``."""
+    return average_link(snn_similarity(sim, k, a), threshold)
+
+
 def cosine_matrix(vectors: list[dict[str, float]]) -> np.ndarray:
-    """Dot products of sparse unit vectors (dicts), as a dense matrix (columns in first-seen order)."""
+    """Dot products of sparse unit vectors (dicts), as a dense n x n matrix (scipy sparse
+    product: the features of a few thousand articles do not fit a dense article x feature array)."""
+    from scipy.sparse import csr_matrix
+
     keys: dict[str, int] = {}
+    indptr, indices, data = [0], [], []
     for v in vectors:
-        for f in v:
-            keys.setdefault(f, len(keys))
-    x = np.zeros((len(vectors), len(keys)))
-    for i, v in enumerate(vectors):
         for f, w in v.items():
-            x[i, keys[f]] = w
-    return x @ x.T
+            indices.append(keys.setdefault(f, len(keys)))
+            data.append(w)
+        indptr.append(len(indices))
+    x = csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr),
+                   shape=(len(vectors), max(1, len(keys))))
+    return np.asarray((x @ x.T).toarray(), dtype=np.float64)
 
 
 def merge_closest(sim: np.ndarray, groups: list[int], threshold: float, allowed=None, keep=None,

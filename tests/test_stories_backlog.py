@@ -1,0 +1,105 @@
+"""The backlog pass (``[grouping] backlog``): a run that starts with nothing active is clustered
+as a whole first (shared nearest neighbours, average link), then placed story by story.
+
+Articles are the bench's invented synthetic stream (``bench.stream.synth_stream``) and invented
+floods; nothing here is third-party text.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from storyline.bench.stories import group_direct
+from storyline.bench.stream import synth_stream
+from storyline.store import connect, transaction
+from storyline.stories import Grouper, Settings, build_doc
+from storyline.stories.metrics import bcubed
+from storyline.stories.persist import assign_stories
+
+
+def _fill(con, rows):
+    ids = {}
+    with transaction(con):
+        for r in rows:
+            cur = con.execute(
+                "INSERT INTO articles (external_id, outlet, published, title, text, format, content_hash, stage, "
+                "ingested_at) VALUES (?, ?, ?, ?, ?, 'text', ?, 'annotated', ?)",
+                (r["id"], r["source"], r["published"], r["title"], r["text"], f"h{time.perf_counter_ns()}", time.time()))
+            ids[cur.lastrowid] = r
+    return ids
+
+
+def _members(con):
+    return {r[0]: (r[1], json.loads(r[2])) for r in con.execute(
+        "SELECT article_id, story_id, explanation FROM story_members")}
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return list(synth_stream(400, days=2, seed=11))
+
+
+def test_fresh_store_is_clustered_as_a_whole_then_later_runs_are_incremental(tmp_path, rows):
+    con = connect(tmp_path / "b.db")
+    first, later = rows[:300], rows[300:]
+    ids = _fill(con, first)
+    res = assign_stories(con)
+    assert res["backlog"] == 300 and res["grouped"] == 300
+    mem = _members(con)
+    assert all(e.get("backlog") for _, e in mem.values() if "duplicate_of" not in e)
+    gold = [ids[a]["event"] for a in sorted(ids)]
+    p, r, f1 = bcubed(gold, [mem[a][0] for a in sorted(ids)])
+    assert p >= 0.97 and f1 >= 0.95, (p, r, f1)
+    # ids follow the order the articles were placed in: 1..N without gaps
+    sids = sorted({s for s, _ in mem.values()})
+    assert sids == list(range(1, len(sids) + 1))
+    # the next run finds active stories: the usual incremental path, into the same ids
+    ids2 = _fill(con, later)
+    res2 = assign_stories(con)
+    assert "backlog" not in res2 and res2["grouped"] == 100 and res2["joined"] > 0
+    mem2 = _members(con)
+    assert {a: mem2[a][0] for a in mem} == {a: s for a, (s, _) in mem.items()}, "earlier members never move"
+    assert not any(mem2[a][1].get("backlog") for a in ids2)
+    con.close()
+
+
+def test_store_and_bench_give_the_same_stories(tmp_path, rows):
+    con = connect(tmp_path / "b.db")
+    ids = _fill(con, rows[:200])
+    assign_stories(con)
+    mem = _members(con)
+    direct = group_direct([ids[a] for a in sorted(ids)], annotate=False)
+    assert "backlog" in direct["path"]
+    assert [mem[a][0] for a in sorted(ids)] == direct["pred"]
+    con.close()
+
+
+def test_small_runs_and_the_switch_stay_incremental(tmp_path, rows):
+    con = connect(tmp_path / "s.db")
+    _fill(con, rows[:30])  # below backlog_min (40): J over 4 neighbours means nothing in 30 articles
+    assert "backlog" not in assign_stories(con)
+    con.close()
+    con = connect(tmp_path / "off.db")
+    _fill(con, rows[:200])
+    assert "backlog" not in assign_stories(con, settings=Settings.load(backlog=False))
+    con.close()
+
+
+FLOOD = ("Floods swamp Korvath after dam on the Ister gives way",
+         "Rescue teams in Korvath pulled 40 residents from rooftops after the Ister dam gave way. "
+         "Mayor Elira Dunmore said 12 people were missing.")
+FLOOD2 = ("Korvath counts the missing as Ister floodwater recedes",
+          "Mayor Elira Dunmore said 12 people were still missing in Korvath after the Ister dam failure.")
+
+
+def test_add_into_places_the_article_whatever_the_threshold():
+    g = Grouper()
+    a = g.add(build_doc(1, *FLOOD, "a.example", "2031-05-06"))
+    b = g.add(build_doc(2, *FLOOD2, "b.example", "2031-05-06"), into=0)
+    assert b.new and b.story_id != a.story_id and b.explanation["backlog"]
+    assert b.explanation["closest"]["story"] == a.story_id and b.explanation["closest"]["score"] >= 0.3
+    c = g.add(build_doc(3, "Dockers at Brennport walk out over pay", "Dock workers began a strike.",
+                        "c.example", "2031-05-06"), into=a.story_id)
+    assert not c.new and c.story_id == a.story_id and c.score < 0.3 and c.explanation["backlog"]
