@@ -103,3 +103,28 @@ def test_add_into_places_the_article_whatever_the_threshold():
     c = g.add(build_doc(3, "Dockers at Brennport walk out over pay", "Dock workers began a strike.",
                         "c.example", "2031-05-06"), into=a.story_id)
     assert not c.new and c.story_id == a.story_id and c.score < 0.3 and c.explanation["backlog"]
+
+
+# two floods of one town, 44 years apart: the same place and kind, different details
+VAR = ["Rescue boats took residents from their roofs before dawn.",
+       "Volunteers piled sandbags along the embankment all night.",
+       "Shopkeepers waded through the market square to save their stock.",
+       "Schools and the hospital stayed closed as the water rose."]
+EVENT = {1987: "Mayor Elira Dunmore blamed a cracked sluice gate and asked the army for pumps.",
+         2031: "Mayor Tomas Varga blamed a week of storms and opened the sports hall as a shelter."}
+HEAD = {1987: ["Korvath flood: Dunmore asks army for pumps", "Cracked sluice gate floods Korvath"],
+        2031: ["Korvath flood: Varga opens shelter", "Week of storms floods Korvath"]}
+
+
+def _flood(i, year):
+    return build_doc(i, HEAD[year][i % 2], f"Korvath, {year}. {VAR[i % 4]} {EVENT[year]}", f"o{i}.example", None)
+
+
+def test_backlog_years_keep_two_floods_of_one_town_apart():
+    from storyline.stories.persist import backlog_labels
+
+    docs = [_flood(i, 1987) for i in range(4)] + [_flood(i, 2031) for i in range(4, 8)]
+    same = backlog_labels(docs, Settings.load(backlog_years=0.0))
+    apart = backlog_labels(docs, Settings.load(backlog_years=0.3))
+    assert len(set(same)) == 1, "without the year signal the two floods read as one (cosine ~0.32 across)"
+    assert len(set(apart[:4])) == 1 and len(set(apart[4:])) == 1 and apart[0] != apart[4]

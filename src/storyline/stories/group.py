@@ -139,6 +139,9 @@ class Settings:
     # a neighbour counts in J only at this cosine (in a small set everyone is everyone's
     # neighbour, and J would merge everything that shares a theme)
     backlog_floor: float = 0.25
+    # two articles that both write years (``StoryDoc.years``) and share none: similarity
+    # times 1 - backlog_years (the two events of one kind are often years apart)
+    backlog_years: float = 0.0
     # live-blog entries: each feature's count times 1 - page_theme * (share of the page's other
     # entries that have it), pages of at least page_theme_min entries (persist.damp_page_theme)
     page_theme: float = 0.0

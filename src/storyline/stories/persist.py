@@ -78,7 +78,17 @@ def backlog_labels(docs: list[StoryDoc], settings: Settings) -> list[int]:
     gap = np.abs(days[:, None] - days[None, :])
     tf = np.where(np.isnan(gap), 1.0, 1.0 - settings.time_decay * np.nan_to_num(gap) / settings.window_days)
     tf[np.nan_to_num(gap) > settings.window_days] = 0.0
-    return average_link(snn_similarity(sim, settings.backlog_k, settings.backlog_mix, settings.backlog_floor) * tf, settings.backlog_threshold)
+    lifted = snn_similarity(sim, settings.backlog_k, settings.backlog_mix, settings.backlog_floor) * tf
+    if settings.backlog_years:
+        cols: dict[str, int] = {}
+        pairs = [(i, cols.setdefault(y, len(cols))) for i, d in enumerate(docs) for y in d.years]
+        y = np.zeros((len(docs), max(1, len(cols))))
+        if pairs:
+            y[tuple(np.array(pairs).T)] = 1.0
+        has = y.any(axis=1)
+        conflict = has[:, None] & has[None, :] & ((y @ y.T) == 0)
+        lifted = lifted * np.where(conflict, 1.0 - settings.backlog_years, 1.0)
+    return average_link(lifted, settings.backlog_threshold)
 
 
 def damp_page_theme(entries: list[StoryDoc], strength: float, min_entries: int = 4) -> list[StoryDoc]:
