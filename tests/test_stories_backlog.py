@@ -128,3 +128,15 @@ def test_backlog_years_keep_two_floods_of_one_town_apart():
     apart = backlog_labels(docs, Settings.load(backlog_years=0.3))
     assert len(set(same)) == 1, "without the year signal the two floods read as one (cosine ~0.32 across)"
     assert len(set(apart[:4])) == 1 and len(set(apart[4:])) == 1 and apart[0] != apart[4]
+
+
+def test_no_backlog_pass_when_a_later_date_of_the_run_has_live_stories(tmp_path, rows):
+    # the store holds stories of 2031-01-20; a run of 2031-01-01..02 plus 2031-01-20 articles must
+    # not cluster them apart from those stories: they are live, so the run is incremental
+    con = connect(tmp_path / "n.db")
+    later = [dict(r, id=f"L{r['id']}", published="2031-01-20") for r in rows[:50]]
+    _fill(con, later)
+    assign_stories(con)
+    _fill(con, rows[:100] + [dict(r, id=f"M{r['id']}", published="2031-01-20") for r in rows[50:60]])
+    assert "backlog" not in assign_stories(con)
+    con.close()

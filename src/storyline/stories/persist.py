@@ -247,6 +247,8 @@ def assign_stories(
     label: dict[int, int] = {}
     story_of: dict[int, int] = {}
     all_docs: dict[int, StoryDoc] = {}
+    # (the restored grouper holds every story seen since the window before the first date,
+    # later ones included, and recent undated ones: empty = nothing this run could join)
     if g.s.backlog and not g.stories and max(2, g.s.backlog_min) <= total <= g.s.backlog_max:
         all_docs = load_docs(con, [r["id"] for r in work], g.s.page_theme, g.s.page_theme_min)
         label = dict(zip((r["id"] for r in work), backlog_labels([all_docs[r["id"]] for r in work], g.s)))
