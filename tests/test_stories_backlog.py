@@ -140,3 +140,17 @@ def test_no_backlog_pass_when_a_later_date_of_the_run_has_live_stories(tmp_path,
     _fill(con, rows[:100] + [dict(r, id=f"M{r['id']}", published="2031-01-20") for r in rows[50:60]])
     assert "backlog" not in assign_stories(con)
     con.close()
+
+
+def test_bench_stories_reports_the_backlog_pass_and_one_by_one(tmp_path, rows, capsys):
+    from storyline.cli import main
+
+    f = tmp_path / "synth.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows[:200]), encoding="utf-8")
+    out = {}
+    for flag in ([], ["--one-by-one"]):
+        assert main(["bench", "stories", str(f), "--direct", "--no-annotate", "--no-baseline", "--json", *flag]) == 0
+        out[bool(flag)] = json.loads(capsys.readouterr().out)
+    assert out[False]["path"].endswith("+ backlog pass") and "backlog" not in out[True]["path"]
+    assert out[False]["articles"] == out[True]["articles"] == 200
+    assert min(out[False]["f1"], out[True]["f1"]) >= 0.95

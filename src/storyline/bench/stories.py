@@ -204,7 +204,7 @@ def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=
             + (" + backlog pass" if label else "")}
 
 
-def group_pipeline(path: Path, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None) -> dict[str, Any] | None:
     """The real pipeline on a temporary store; None when storyline.pipeline is not there yet."""
     try:
         from storyline import pipeline
@@ -221,7 +221,7 @@ def group_pipeline(path: Path, rows: list[dict[str, Any]]) -> dict[str, Any] | N
         pipeline.ingest_paths(con, [str(path)])
         pipeline.process(con, stages=("clean", "annotate"))
         t1 = time.perf_counter()
-        assign_stories(con)
+        res = assign_stories(con, settings=settings)
         t_group = time.perf_counter() - t1
         total = time.perf_counter() - t0
         by_ext = {str(r[0]): r[1] for r in con.execute(
@@ -229,7 +229,8 @@ def group_pipeline(path: Path, rows: list[dict[str, Any]]) -> dict[str, Any] | N
         con.close()
     missing = [r["id"] for r in rows if str(r["id"]) not in by_ext]
     pred = [by_ext.get(str(r["id"]), -1 - i) for i, r in enumerate(rows)]
-    return {"pred": pred, "group_s": t_group, "total_s": total, "path": "pipeline", "ungrouped": len(missing)}
+    return {"pred": pred, "group_s": t_group, "total_s": total, "ungrouped": len(missing),
+            "path": "pipeline" + (" + backlog pass" if res.get("backlog") else "")}
 
 
 def add_arguments(p) -> None:
@@ -239,6 +240,8 @@ def add_arguments(p) -> None:
     p.add_argument("--no-baseline", action="store_true", help="skip the agglomerative baseline")
     p.add_argument("--ann-cache", metavar="DIR",
                    help="cache the annotations under DIR (keyed by the file's sha256) and reuse them")
+    p.add_argument("--one-by-one", action="store_true",
+                   help="turn the backlog pass off: every article grouped one by one, as later runs are")
     p.add_argument("--batch-snn", action="store_true",
                    help="also report the batch shared-nearest-neighbour clustering (an experiment, not the pipeline)")
     p.add_argument("--tune-baseline", action="store_true",
@@ -252,12 +255,15 @@ def run(args) -> int:
     path = Path(args.file)
     rows = read_jsonl(path)
     gold = [r["event"] for r in rows]
-    res = None if args.direct else group_pipeline(path, rows)
+    from storyline.stories import Settings
+
+    settings = Settings.load(backlog=False) if getattr(args, "one_by_one", False) else None
+    res = None if args.direct else group_pipeline(path, rows, settings)
     if res is None:
         anns = None
         if not args.no_annotate and getattr(args, "ann_cache", None):
             anns = annotations_for(rows, cache_path(path, args.ann_cache))
-        res = group_direct(rows, annotate=not args.no_annotate, anns=anns)
+        res = group_direct(rows, annotate=not args.no_annotate, anns=anns, settings=settings)
     s = score(gold, res["pred"])
     n = len(rows)
     out: dict[str, Any] = {
