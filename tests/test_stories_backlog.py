@@ -154,3 +154,18 @@ def test_bench_stories_reports_the_backlog_pass_and_one_by_one(tmp_path, rows, c
     assert out[False]["path"].endswith("+ backlog pass") and "backlog" not in out[True]["path"]
     assert out[False]["articles"] == out[True]["articles"] == 200
     assert min(out[False]["f1"], out[True]["f1"]) >= 0.95
+
+
+def test_process_summary_counts_the_backlog(tmp_path, rows):
+    from storyline import pipeline
+
+    con = connect(tmp_path / "p.db")
+    _fill(con, rows[:120])
+    summary = pipeline.ProcessSummary()
+    pipeline.group_pending(con, summary=summary)
+    assert summary.grouped == 120 and summary.as_dict()["backlog"] == 120
+    _fill(con, rows[120:140])
+    later = pipeline.ProcessSummary()
+    pipeline.group_pending(con, summary=later)
+    assert later.grouped == 20 and later.backlog == 0
+    con.close()

@@ -35,6 +35,8 @@ class ProcessSummary:
     entries: int = 0
     annotated: int = 0
     grouped: int = 0
+    # of those, clustered as a whole first (the backlog pass of a fresh store; docs/stories.md)
+    backlog: int = 0
     stories_touched: int = 0
     compared: int = 0
     errors: list[str] = field(default_factory=list)
@@ -171,6 +173,7 @@ def group_pending(con: sqlite3.Connection, progress: Progress | None = None,
     result = assign_stories(con, None, progress=cb) or {}
     touched = set(result.get("touched", ()))
     summary.grouped += int(result.get("grouped", 0) or 0)
+    summary.backlog += int(result.get("backlog", 0) or 0)
     summary.stories_touched += len(touched)
     return touched
 
