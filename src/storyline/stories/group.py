@@ -126,10 +126,10 @@ class Settings:
     # story) scored at least this much: other stories are not near enough to merge with
     settle_near: float = 0.2
     # backlog pass (persist.assign_stories): a run that starts with no active story and has
-    # 2..backlog_max articles is clustered as a whole first, by average link over
+    # backlog_min..backlog_max articles is clustered as a whole first, by average link over
     # max(cos, backlog_mix*cos + (1-backlog_mix)*J) at backlog_threshold (J: overlap of the
-    # articles' backlog_k nearest neighbours; stories.snn), times the time factor; the grouper
-    # then places each article in its cluster's story
+    # articles' backlog_k nearest neighbours; stories.snn), times the time factor and the year
+    # factor below; the grouper then places each article in its cluster's story
     backlog: bool = False
     backlog_min: int = 40
     backlog_max: int = 3000

@@ -5,6 +5,9 @@ are containers: their entries are grouped, not the page), in date order, rebuild
 from the stories active around their dates (so ids stay stable across runs and restarts),
 then writes ``story_members`` (score and explanation), duplicate links on ``articles`` and
 each touched story's title, dates and counts. Every statement uses bound parameters.
+A run with nothing active to join (a fresh store's backlog) is first clustered as a whole
+(:func:`backlog_labels`), and the grouper then places each article in its cluster's story.
+Live-blog entries have their page's theme damped (:func:`damp_page_theme`).
 
 The user's decisions (``merge``, ``split``, ``move``) change ``story_members`` directly, pin
 the members they place, and are logged in ``story_decisions``. Later runs rebuild from the
@@ -14,7 +17,6 @@ them) go to the story it was merged into.
 from __future__ import annotations
 
 import dataclasses
-
 import json
 import sqlite3
 import time
@@ -66,8 +68,9 @@ def backlog_labels(docs: list[StoryDoc], settings: Settings) -> list[int]:
     """Cluster labels for a whole backlog (``docs`` in the grouper's order): the grouper's own
     vectors (a fresh grouper's document frequencies, learnt in that order, as the real one
     will), cosines lifted by shared nearest neighbours (``stories.snn.snn_similarity``), times
-    the time factor between the two articles' dates (0 beyond the window), then average-link
-    clustering at ``backlog_threshold`` (``stories.snn.cluster``)."""
+    the time factor between the two articles' dates (0 beyond the window) and times
+    1 - ``backlog_years`` when both write years and share none, then average-link clustering
+    at ``backlog_threshold`` (``stories.snn.average_link``)."""
     import numpy as np
 
     from storyline.stories.snn import average_link, cosine_matrix, snn_similarity
