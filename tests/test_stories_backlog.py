@@ -49,6 +49,8 @@ def test_fresh_store_is_clustered_as_a_whole_then_later_runs_are_incremental(tmp
     assert res["backlog"] == 300 and res["grouped"] == 300
     mem = _members(con)
     assert all(e.get("backlog") for _, e in mem.values() if "duplicate_of" not in e)
+    from storyline.commands.stories import explain_text
+    assert "backlog pass" in explain_text({"explanation": next(iter(mem.values()))[1]})
     gold = [ids[a]["event"] for a in sorted(ids)]
     p, r, f1 = bcubed(gold, [mem[a][0] for a in sorted(ids)])
     assert p >= 0.97 and f1 >= 0.95, (p, r, f1)

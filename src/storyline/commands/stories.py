@@ -138,6 +138,9 @@ def explain_text(member: dict[str, Any]) -> str:
             parts.append(f"{name}: {', '.join(map(str, shared[name]))}")
     if e.get("time_factor"):
         parts.append(f"time factor {e['time_factor']}")
+    if e.get("backlog"):
+        parts.append("placed by the backlog pass (this run was clustered as a whole: shared neighbours, "
+                     "not the score alone)")
     if e.get("page_theme"):
         parts.append(f"live-blog theme weighed down: {', '.join(map(str, e['page_theme']))}")
     return "; ".join(parts)
