@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from storyline import pipeline, store
+from storyline.commands.term import count as _count
+from storyline.commands.term import safe
 
 
 def register(sub) -> None:
@@ -198,14 +200,14 @@ def _print_status(st: dict, db: str) -> None:
           f"{st['revisions']} revisions, {st['duplicates']} near/exact copies linked, {st['rejects']} rejects")
     print(f"  {st['stories']} stories, {st['multi_outlet_stories']} told by more than one outlet")
     print(f"  dates {dr['first'] or '?'} .. {dr['last'] or '?'} ({dr['undated']} undated)")
-    print("  outlets: " + ", ".join(f"{k} {v}" for k, v in st["by_outlet"].items()))
+    print("  outlets: " + safe(", ".join(f"{k} {v}" for k, v in st["by_outlet"].items())))
     if st["unknown_outlets"]:
         print(f"  {st['unknown_outlets']} outlets unknown (named after their file)")
     print("  formats: " + ", ".join(f"{k} {v}" for k, v in st["by_format"].items()))
     print("  stages: " + ", ".join(f"{k} {v}" for k, v in st["by_stage"].items()))
     for r in st["recent_rejects"][:10]:
         where = f"{r['path']}:{r['line']}" if r["line"] is not None else r["path"]
-        print(f"  rejected {where}: {r['reason']}")
+        print(f"  rejected {safe(where)}: {safe(r['reason'])}")
 
 
 def _print_top_stories(con, limit: int = 10) -> None:
@@ -216,7 +218,8 @@ def _print_top_stories(con, limit: int = 10) -> None:
     if rows:
         print("\nLargest stories (storyline story ID for the comparison):")
         for r in rows:
-            print(f"  #{r['id']:<4} {r['n_outlets']} outlets, {r['n_articles']} articles  {r['title']}")
+            print(f"  #{r['id']:<4} {_count(r['n_outlets'], 'outlet')}, {_count(r['n_articles'], 'article')}  "
+                  f"{safe(r['title'])}")
 
 
 def cmd_status(args) -> int:
@@ -239,8 +242,8 @@ def cmd_search(args) -> int:
         print(json.dumps({"query": " ".join(args.query), "results": hits}, ensure_ascii=False))
         return 0
     for h in hits:
-        print(f"{h['id']:>6}  {h['published'] or '????-??-??':.10}  {h['outlet']}: {h['title']}")
-        print("        " + " ".join(h['snippet'].split()))
+        print(f"{h['id']:>6}  {h['published'] or '????-??-??':.10}  {safe(h['outlet'])}: {safe(h['title'])}")
+        print("        " + safe(" ".join(h['snippet'].split())))
     if not hits:
         print("no matches")
     return 0
@@ -326,27 +329,27 @@ def cmd_show_article(args) -> int:
     if args.json:
         print(json.dumps(rep, ensure_ascii=False))
         return 0
-    print(f"#{rep['id']} {rep['outlet']} {rep['published'] or 'date unknown'}  [{rep['format']}, {rep['stage']}]")
-    print(rep["title"])
+    print(f"#{rep['id']} {safe(rep['outlet'])} {safe(rep['published'] or 'date unknown')}  [{rep['format']}, {rep['stage']}]")
+    print(safe(rep["title"]))
     if rep["url"]:
-        print(rep["url"])
+        print(safe(rep["url"]))
     if rep["parent_id"]:
         print(f"entry {rep['position']} of live blog #{rep['parent_id']}")
     if rep["story"]:
         print(f"story #{rep['story']['id']} (score {rep['story']['score']})")
     meta = {k: v for k, v in rep["meta"].items() if v}
     if meta:
-        print("found: " + "; ".join(f"{k}: {v}" for k, v in meta.items()))
+        print("found: " + safe("; ".join(f"{k}: {v}" for k, v in meta.items())))
     print("\n--- clean text ---")
-    print(rep["text"])
+    print(safe(rep["text"], newlines=True))
     if rep["entries"]:
         print(f"\n--- live blog: {len(rep['entries'])} entries ---")
         for e in rep["entries"]:
-            print(f"  [{e['position']}] #{e['id']} {e['time'] or ''} {e['title']}")
+            print(f"  [{e['position']}] #{e['id']} {safe(e['time'] or '')} {safe(e['title'])}")
     if rep["removed"]:
         print(f"\n--- removed ({len(rep['removed'])}) ---")
         for r in rep["removed"]:
-            print(f"  line {r['line']:>3} {r['reason']:<12} {r['text'][:100]}")
+            print(f"  line {r['line']:>3} {r['reason']:<12} {safe(r['text'][:100])}")
     if rep["annotations"]:
         print(f"\n--- annotations ({len(rep['annotations'])}) ---")
         for a in rep["annotations"]:
@@ -360,5 +363,5 @@ def cmd_show_article(args) -> int:
                 "quote": lambda: f"speaker: {v.get('speaker')} cue: {v.get('cue')}",
             }.get(a["kind"], lambda: json.dumps(v, ensure_ascii=False))()
             text = a["text"] if len(a["text"]) < 80 else a["text"][:77] + "..."
-            print(f"  {a['kind']:<7} {a['start']:>5}-{a['end']:<5} {a['label']:<10} {text!r} -> {detail}")
+            print(f"  {a['kind']:<7} {a['start']:>5}-{a['end']:<5} {a['label']:<10} {text!r} -> {safe(detail)}")
     return 0

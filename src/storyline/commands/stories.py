@@ -10,6 +10,8 @@ import json
 import sys
 from typing import Any
 
+from storyline.commands.term import count as _count
+from storyline.commands.term import safe
 from storyline.store import connect
 
 
@@ -62,7 +64,7 @@ def register(sub) -> None:
 
 def _clean(s: Any) -> str:
     """Article text shown on a terminal: control characters (escape sequences) removed."""
-    return "".join(ch if ch.isprintable() else " " for ch in str(s if s is not None else ""))
+    return safe(s)
 
 
 def _err(msg: str) -> int:
@@ -98,10 +100,6 @@ def _compare_report(con, story_id: int):
         return None, f"comparison unavailable ({exc})"
     report = get_or_update(con, story_id)
     return report, render_text(report) if report is not None else ""
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def format_story(story: dict[str, Any]) -> str:
