@@ -45,7 +45,9 @@ def test_fresh_store_is_clustered_as_a_whole_then_later_runs_are_incremental(tmp
     con = connect(tmp_path / "b.db")
     first, later = rows[:300], rows[300:]
     ids = _fill(con, first)
-    res = assign_stories(con)
+    seen = []
+    res = assign_stories(con, progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, 300) and seen[-1] == (300, 300)
     assert res["backlog"] == 300 and res["grouped"] == 300
     mem = _members(con)
     assert all(e.get("backlog") for _, e in mem.values() if "duplicate_of" not in e)

@@ -253,6 +253,8 @@ def assign_stories(
     # (the restored grouper holds every story seen since the window before the first date,
     # later ones included, and recent undated ones: empty = nothing this run could join)
     if g.s.backlog and not g.stories and max(2, g.s.backlog_min) <= total <= g.s.backlog_max:
+        if progress is not None:
+            progress(0, total)  # the clustering takes a few seconds before the first batch
         all_docs = load_docs(con, [r["id"] for r in work], g.s.page_theme, g.s.page_theme_min)
         label = dict(zip((r["id"] for r in work), backlog_labels([all_docs[r["id"]] for r in work], g.s)))
         counts["backlog"] = total
