@@ -166,7 +166,7 @@ def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=
 
     ``anns``: precomputed annotation dicts per row (see :func:`annotations_for`)."""
     from storyline.stories import Grouper, doc_from_record
-    from storyline.stories.persist import backlog_labels
+    from storyline.stories.persist import Backlog
 
     t0 = time.perf_counter()
     have = anns is not None
@@ -183,25 +183,16 @@ def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=
     docs = {i: doc_from_record(rows[i], anns[i]) for i in order}
     pred: dict[int, int] = {}
     # the backlog pass, as the pipeline runs it (persist.assign_stories) on a fresh store
-    label: dict[int, int] = {}
-    if g.s.backlog and max(2, g.s.backlog_min) <= len(order) <= g.s.backlog_max:
-        label = dict(zip(order, backlog_labels([docs[i] for i in order], g.s)))
-    story_of: dict[int, int] = {}
+    backlog = Backlog(g, order, [docs[i] for i in order]) if Backlog.applies(g, len(order)) else None
     for n, i in enumerate(order, 1):
-        if label:
-            a = g.add(docs[i], into=story_of.get(label[i], 0))
-            if a.new:
-                story_of[label[i]] = a.story_id
-            pred[i] = a.story_id
-        else:
-            pred[i] = g.add(docs[i]).story_id
+        pred[i] = (backlog.add(i, docs[i]) if backlog else g.add(docs[i])).story_id
         if n % SETTLE_EVERY == 0:
             g.settle()  # a no-op unless the settle pass is on; the pipeline settles each batch
     g.settle()
     t_group = time.perf_counter() - t1
     return {"pred": [g.resolve(pred[i]) for i in range(len(rows))], "group_s": t_group, "total_s": time.perf_counter() - t0,
             "annotate_s": t_ann, "path": "direct" + ("+annotations" if ann_fn else " (text only)")
-            + (" + backlog pass" if label else "")}
+            + (" + backlog pass" if backlog else "")}
 
 
 def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None) -> dict[str, Any] | None:

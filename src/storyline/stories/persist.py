@@ -25,7 +25,7 @@ from typing import Any
 
 from storyline.store import get_article, row_to_dict, transaction
 from storyline.stories.features import StoryDoc, doc_from_article, parse_day
-from storyline.stories.group import Grouper, Settings, Story
+from storyline.stories.group import Assignment, Grouper, Settings, Story
 
 BATCH = 500
 MAX_UNDATED_ACTIVE = 5000  # undated stories kept as candidates (most recently updated first)
@@ -62,6 +62,31 @@ def load_docs(con: sqlite3.Connection, ids: list[int], page_theme: float = 0.0,
             if i in out:
                 out[i] = d
     return out
+
+
+class Backlog:
+    """The backlog pass over one run: the articles (``keys``, ``docs`` in the grouper's order)
+    clustered by :func:`backlog_labels`; :meth:`add` then gives each to its cluster's story
+    through ``Grouper.add(doc, into=...)``, the first article of a cluster starting it."""
+
+    def __init__(self, g: Grouper, keys: list[Any], docs: list[StoryDoc]):
+        self.g = g
+        self.label = dict(zip(keys, backlog_labels(docs, g.s)))
+        self._story: dict[int, int] = {}
+
+    @staticmethod
+    def applies(g: Grouper, n: int) -> bool:
+        """Whether a run of ``n`` articles gets the pass: it is on, the size is in range and
+        nothing is active (the restored grouper holds every story seen since the window before
+        the run's first date, later ones included, and recent undated ones)."""
+        return bool(g.s.backlog and not g.stories and max(2, g.s.backlog_min) <= n <= g.s.backlog_max)
+
+    def add(self, key: Any, doc: StoryDoc) -> Assignment:
+        lab = self.label[key]
+        a = self.g.add(doc, into=self._story.get(lab, 0))
+        if a.new:
+            self._story[lab] = a.story_id
+        return a
 
 
 def backlog_labels(docs: list[StoryDoc], settings: Settings) -> list[int]:
@@ -247,16 +272,13 @@ def assign_stories(
     total = len(work)
     done = 0
     # the backlog pass: a run with nothing active to join is clustered as a whole first
-    label: dict[int, int] = {}
-    story_of: dict[int, int] = {}
+    backlog: Backlog | None = None
     all_docs: dict[int, StoryDoc] = {}
-    # (the restored grouper holds every story seen since the window before the first date,
-    # later ones included, and recent undated ones: empty = nothing this run could join)
-    if g.s.backlog and not g.stories and max(2, g.s.backlog_min) <= total <= g.s.backlog_max:
+    if Backlog.applies(g, total):
         if progress is not None:
             progress(0, total)  # the clustering takes a few seconds before the first batch
         all_docs = load_docs(con, [r["id"] for r in work], g.s.page_theme, g.s.page_theme_min)
-        label = dict(zip((r["id"] for r in work), backlog_labels([all_docs[r["id"]] for r in work], g.s)))
+        backlog = Backlog(g, [r["id"] for r in work], [all_docs[r["id"]] for r in work])
         counts["backlog"] = total
     for batch in _chunks(work, BATCH):
         docs = all_docs or load_docs(con, [r["id"] for r in batch], g.s.page_theme, g.s.page_theme_min)
@@ -264,12 +286,7 @@ def assign_stories(
         with transaction(con):
             for r in batch:
                 doc = docs[r["id"]]
-                if label:
-                    a = g.add(doc, into=story_of.get(label[r["id"]], 0))
-                    if a.new:
-                        story_of[label[r["id"]]] = a.story_id
-                else:
-                    a = g.add(doc)
+                a = backlog.add(r["id"], doc) if backlog else g.add(doc)
                 if doc.theme:
                     a.explanation["page_theme"] = list(doc.theme)
                 dup = a.duplicate
