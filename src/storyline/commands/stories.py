@@ -139,6 +139,8 @@ def explain_text(member: dict[str, Any]) -> str:
     if e.get("backlog"):
         parts.append("placed by the backlog pass (this run was clustered as a whole: shared neighbours, "
                      "not the score alone)")
+    if e.get("attached"):
+        parts.append("joined from a small cluster: its nearest articles outside it were all in this story")
     if e.get("page_theme"):
         parts.append(f"live-blog theme weighed down: {', '.join(map(str, e['page_theme']))}")
     return "; ".join(parts)

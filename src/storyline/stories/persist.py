@@ -71,7 +71,9 @@ class Backlog:
 
     def __init__(self, g: Grouper, keys: list[Any], docs: list[StoryDoc]):
         self.g = g
-        self.label = dict(zip(keys, backlog_labels(docs, g.s)))
+        labels, moved = backlog_clusters(docs, g.s)
+        self.label = dict(zip(keys, labels))
+        self.attached = {keys[i] for i in moved}
         self._story: dict[int, int] = {}
 
     @staticmethod
@@ -84,29 +86,41 @@ class Backlog:
     def add(self, key: Any, doc: StoryDoc) -> Assignment:
         lab = self.label[key]
         a = self.g.add(doc, into=self._story.get(lab, 0))
+        if key in self.attached:
+            a.explanation["attached"] = True
         if a.new:
             self._story[lab] = a.story_id
         return a
 
 
 def backlog_labels(docs: list[StoryDoc], settings: Settings) -> list[int]:
-    """Cluster labels for a whole backlog (``docs`` in the grouper's order): the grouper's own
-    vectors (a fresh grouper's document frequencies, learnt in that order, as the real one
-    will), cosines lifted by shared nearest neighbours (``stories.snn.snn_similarity``), times
-    the time factor between the two articles' dates (0 beyond the window) and times
-    1 - ``backlog_years`` when both write years and share none, then average-link clustering
-    at ``backlog_threshold`` (``stories.snn.average_link``)."""
+    """Cluster labels for a whole backlog (``docs`` in the grouper's order): see
+    :func:`backlog_clusters`."""
+    return backlog_clusters(docs, settings)[0]
+
+
+def backlog_clusters(docs: list[StoryDoc], settings: Settings) -> tuple[list[int], set[int]]:
+    """Cluster labels for a whole backlog (``docs`` in the grouper's order), and the indices of
+    the articles the attach step moved.
+
+    The grouper's own vectors (a fresh grouper's document frequencies, learnt in that order, as
+    the real one will) give the cosines. Each is multiplied by the time factor between the two
+    articles' dates (0 beyond the window) and by 1 - ``backlog_years`` when both write years and
+    share none. Average-link clustering at ``backlog_threshold`` runs over those cosines lifted
+    by shared nearest neighbours (``stories.snn.snn_similarity``, the factors applied after the
+    lift); then clusters of at most ``backlog_attach_size`` articles join the cluster their
+    nearest outside neighbours are in (``stories.snn.attach_small``, over the factored
+    cosines)."""
     import numpy as np
 
-    from storyline.stories.snn import average_link, cosine_matrix, snn_similarity
+    from storyline.stories.snn import attach_small, average_link, cosine_matrix, snn_similarity
 
     scratch = Grouper(settings)
     sim = cosine_matrix([scratch.vectorize(d) for d in docs])
     days = np.array([d.day if d.day is not None else np.nan for d in docs], dtype=float)
     gap = np.abs(days[:, None] - days[None, :])
-    tf = np.where(np.isnan(gap), 1.0, 1.0 - settings.time_decay * np.nan_to_num(gap) / settings.window_days)
-    tf[np.nan_to_num(gap) > settings.window_days] = 0.0
-    lifted = snn_similarity(sim, settings.backlog_k, settings.backlog_mix, settings.backlog_floor) * tf
+    factor = np.where(np.isnan(gap), 1.0, 1.0 - settings.time_decay * np.nan_to_num(gap) / settings.window_days)
+    factor[np.nan_to_num(gap) > settings.window_days] = 0.0
     if settings.backlog_years:
         cols: dict[str, int] = {}
         pairs = [(i, cols.setdefault(y, len(cols))) for i, d in enumerate(docs) for y in d.years]
@@ -115,8 +129,13 @@ def backlog_labels(docs: list[StoryDoc], settings: Settings) -> list[int]:
             y[tuple(np.array(pairs).T)] = 1.0
         has = y.any(axis=1)
         conflict = has[:, None] & has[None, :] & ((y @ y.T) == 0)
-        lifted = lifted * np.where(conflict, 1.0 - settings.backlog_years, 1.0)
-    return average_link(lifted, settings.backlog_threshold)
+        factor = factor * np.where(conflict, 1.0 - settings.backlog_years, 1.0)
+    lifted = snn_similarity(sim, settings.backlog_k, settings.backlog_mix, settings.backlog_floor) * factor
+    labels = average_link(lifted, settings.backlog_threshold)
+    if not settings.backlog_attach_size:
+        return labels, set()
+    return attach_small(sim * factor, labels, settings.backlog_attach_size, settings.backlog_attach_k,
+                        settings.backlog_attach_floor, settings.backlog_attach_ratio)
 
 
 def damp_page_theme(entries: list[StoryDoc], strength: float, min_entries: int = 4) -> list[StoryDoc]:

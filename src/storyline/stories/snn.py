@@ -104,3 +104,61 @@ def merge_closest(sim: np.ndarray, groups: list[int], threshold: float, allowed=
         size[k] += size[g]
         live.remove(g)
     return out
+
+
+def attach_small(sim, labels: list[int], max_size: int, k: int = 2, floor: float = 0.2,
+                 ratio: float = 0.7, rounds: int = 3) -> tuple[list[int], set[int]]:
+    """Clusters of at most ``max_size`` articles join the cluster their nearest outside
+    neighbours are in (docs/stories.md, "Session 6").
+
+    Average link asks a newcomer to resemble a story's members *on average*; a short or
+    off-centre report of a big story resembles only a few of them, and stays apart. A small
+    cluster joins cluster C when, for each of its articles, the ``k`` most similar articles
+    outside the small cluster (``sim``, a square similarity matrix) all lie in C, their mean
+    similarity reaches ``floor``, and, when the small cluster has other members, it reaches
+    ``ratio`` x the article's closest similarity inside it too (a tight group that is only
+    loosely near C is its own story). Smallest clusters first (ties by label), at most
+    ``rounds`` sweeps. Returns the new labels and the indices of the articles that moved."""
+    sim = np.asarray(sim, dtype=float)
+    lab = list(labels)
+    n = len(lab)
+    moved: set[int] = set()
+    if n < 3 or max_size < 1:
+        return lab, moved
+    kk = min(k, n - 1)
+    for _ in range(rounds):
+        members: dict[int, list[int]] = {}
+        for i, c in enumerate(lab):
+            members.setdefault(c, []).append(i)
+        changed = False
+        for c in sorted(members, key=lambda c: (len(members[c]), c)):
+            idx = members[c]
+            if not idx or len(idx) > max_size or len(idx) > n - kk:
+                continue
+            target = None
+            for i in idx:
+                row = sim[i].copy()
+                row[idx] = -np.inf
+                near = np.argsort(-row, kind="stable")[:kk]
+                where = {lab[j] for j in near}
+                mean = float(row[near].mean())
+                inside = max((sim[i, j] for j in idx if j != i), default=None)
+                if len(where) != 1 or mean < floor or (inside is not None and mean < ratio * inside):
+                    target = None
+                    break
+                t = where.pop()
+                if target not in (None, t):
+                    target = None
+                    break
+                target = t
+            if target is None:
+                continue
+            for i in idx:
+                lab[i] = target
+                moved.add(i)
+            members[target].extend(idx)
+            members[c] = []
+            changed = True
+        if not changed:
+            break
+    return lab, moved
