@@ -133,6 +133,9 @@ def test_repeated_line_and_title_repeat():
     assert [(r.reason, r.rule) for r in cleaned.removed] == [
         ("duplicate-line", "title-repeat"), ("duplicate-line", "duplicate-line")]
     assert cleaned.paragraphs == [STORY[0], quote, STORY[1]]
+    # a brief whose only line is its headline (a headline-only feed entry) keeps it
+    brief = clean_text("Teachers accept pay offer", "Teachers accept pay offer")
+    assert brief.paragraphs == ["Teachers accept pay offer"] and brief.removed == []
 
 
 def test_hard_wrapped_paragraphs_are_joined_and_judged_whole():

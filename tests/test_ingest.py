@@ -185,7 +185,8 @@ def test_bad_inputs_each_named_and_the_rest_goes_on(tmp_path, con):
     (tmp_path / "legacy.txt").write_bytes(
         "date 2026-01-05 Café owner in Zürich wins award\n\nThe café’s owner, René Aebi, said “merci”.\n".encode("cp1252"))
     (tmp_path / "baddate.txt").write_text("date 2025-13-45 A headline\n\nSome body text.\n")
-    lines = [jsonl_line(1), jsonl_line(2), '{"id": "broken", "title": ', jsonl_line(4), json.dumps({"id": "n", "title": "no text"})]
+    lines = [jsonl_line(1), jsonl_line(2), '{"id": "broken", "title": ', jsonl_line(4), json.dumps({"id": "n", "title": "no text"}),
+             json.dumps({"id": "e", "title": "", "source": "x.example"})]
     (tmp_path / "mixed.jsonl").write_text("\n".join(lines) + "\n")
     import random
 
@@ -198,7 +199,8 @@ def test_bad_inputs_each_named_and_the_rest_goes_on(tmp_path, con):
     assert "empty.txt: empty file" in msgs
     assert "blob.bin: binary file" in msgs
     assert "mixed.jsonl:3: malformed JSON" in msgs
-    assert "mixed.jsonl:5: no 'text'" in msgs
+    assert "mixed.jsonl:5: headline only" in msgs  # a brief: stored, its headline as its text, warned
+    assert "mixed.jsonl:6: no 'text' or 'html' with article text, and no headline" in msgs
     assert "cut.jsonl.gz" in msgs and "truncated or corrupt gzip" in msgs
     assert "missing.txt: no such file" in msgs
     assert "baddate.txt:1: line 1: bad date '2025-13-45'" in msgs
@@ -207,7 +209,8 @@ def test_bad_inputs_each_named_and_the_rest_goes_on(tmp_path, con):
     assert "A headline" in titles  # bad date: stored, date unknown, warned
     from_gz = con.execute("SELECT count(*) FROM articles WHERE source_path LIKE '%cut.jsonl.gz'").fetchone()[0]
     assert 0 < from_gz < 2000  # the lines before the cut are kept
-    assert s.ingested == 1 + 1 + 1 + 3 + from_gz  # good, legacy, baddate, three good JSONL lines, the gz lines
+    assert "no text" in titles
+    assert s.ingested == 1 + 1 + 1 + 4 + from_gz  # good, legacy, baddate, four JSONL lines (one a brief), the gz lines
     assert s.rejects == 6
     assert con.execute("SELECT count(*) FROM rejects").fetchone()[0] == 6
 
@@ -248,3 +251,17 @@ def test_detect_format():
     assert detect_format(b"  <!DOCTYPE html><html>") == "html"
     assert detect_format(b"date 2026-01-01 Headline\nBody") == "text"
     assert detect_format(b"   \n ") == "empty"
+
+
+def test_a_feed_entry_with_a_headline_only_is_stored_with_a_warning(tmp_path, con):
+    feed = RSS.replace("</channel>", "<item><title>Ferry sailings cancelled after storm damage at Velden quay</title>"
+                       "<link>https://valleyherald.example/ferry</link><guid>vh-103</guid></item>"
+                       "<item><link>https://valleyherald.example/blank</link><guid>vh-104</guid></item></channel>")
+    (tmp_path / "f.rss").write_text(feed)
+    s = ingest_paths(con, [str(tmp_path)])
+    msgs = "\n".join(s.messages)
+    assert s.ingested == 3 and s.rejects == 1
+    assert "feed entry 3 has a headline only: stored with the headline as its text" in msgs
+    assert "feed entry 4 has no text and no headline" in msgs
+    row = con.execute("SELECT title, text FROM articles WHERE external_id = 'vh-103'").fetchone()
+    assert row[0] == row[1] == "Ferry sailings cancelled after storm damage at Velden quay"

@@ -70,7 +70,8 @@ class _Pass:
 
 def _apply_rules(p: _Pass, rules: RuleSet, title: str) -> None:
     units = p.units
-    if units and title and _key(units[0].text) == _key(title):
+    if len(units) > 1 and title and _key(units[0].text) == _key(title):
+        # the headline repeated as the first line; a brief whose only line is its headline keeps it
         p.remove(0, "duplicate-line", "title-repeat")
     i = 0
     while i < len(units):

@@ -217,11 +217,17 @@ def read_jsonl(path: str, stream: IO[bytes], source: str | None) -> Iterator[Ite
             meta = extract_html(html, obj.get("url"))
             text = meta.get("text") or ""
             title = title or meta.get("title") or ""
-        if not isinstance(text, str) or not text.strip():
-            yield Reject(path, "no 'text' or 'html' with article text", line=lineno)
-            continue
         if not isinstance(title, str):
             title = str(title)
+        if (not isinstance(text, str) or not text.strip()) and title.strip():
+            # a brief, or a feed export that keeps headlines only: the headline is what the
+            # outlet said, so it is stored (and grouped) with the headline as its text
+            yield Warning_(path, "headline only (no 'text' or 'html'): stored with the headline as its text",
+                           line=lineno)
+            text = title.strip()
+        if not isinstance(text, str) or not text.strip():
+            yield Reject(path, "no 'text' or 'html' with article text, and no headline", line=lineno)
+            continue
         published = None
         warn = None
         try:
@@ -303,8 +309,11 @@ def read_feed(path: str, data: bytes, source: str | None) -> Iterator[Item]:
         if "<" in content and ">" in content:
             html = content
             text = _html_fragment_text(content)
+        if not text.strip() and (entry.get("title") or "").strip():
+            yield Warning_(path, f"feed entry {n} has a headline only: stored with the headline as its text")
+            text = entry["title"].strip()
         if not text.strip():
-            yield Reject(path, f"feed entry {n} has no text", line=None)
+            yield Reject(path, f"feed entry {n} has no text and no headline", line=None)
             continue
         published = None
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
