@@ -19,11 +19,12 @@ from storyline.stories.metrics import score
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "clustering"
 
 # file -> (sha256, {mode: B-cubed F1 floor}). "backlog": the shipped settings on a whole file, so
-# the backlog pass runs (measured 0.922 and 1.000, docs/stories.md, session 5); "incremental":
+# the backlog pass runs (measured 0.956 and 1.000 with its attach step, docs/stories.md,
+# session 6; 0.922 and 1.000 before it); "incremental":
 # the same with backlog = false, the one-by-one grouper every later run uses (0.874 and 0.933).
 GATES = {
     "ecbplus_dev.jsonl": ("672433837b0fa174663d8c2b99b356d8231f4f8752c0753b12c9755864bad7c1",
-                          {"backlog": 0.90, "incremental": 0.86}),
+                          {"backlog": 0.93, "incremental": 0.86}),
     "newswcl50.jsonl": ("9b2d539ada9578d20dd094e7f897b2598ee2dba4a5b274b5abcdf0aa6d0758d3",
                         {"backlog": 0.95, "incremental": 0.92}),
 }
