@@ -173,3 +173,21 @@ def test_process_summary_counts_the_backlog(tmp_path, rows):
     pipeline.group_pending(con, summary=later)
     assert later.grouped == 20 and later.backlog == 0
     con.close()
+
+
+def test_a_run_bigger_than_backlog_max_clusters_its_first_articles_then_goes_on_one_by_one(tmp_path, rows):
+    con = connect(tmp_path / "big.db")
+    ids = _fill(con, rows)
+    res = assign_stories(con, settings=Settings.load(backlog_max=250))
+    assert res["backlog"] == 250 and res["grouped"] == 400
+    mem = _members(con)
+    order = sorted(ids, key=lambda a: (ids[a]["published"], a))  # the grouper's order: by date
+    placed = [bool(mem[a][1].get("backlog")) for a in order if "duplicate_of" not in mem[a][1]]
+    n_first = sum(1 for a in order[:250] if "duplicate_of" not in mem[a][1])
+    assert placed == [True] * n_first + [False] * (len(placed) - n_first)
+    gold = [ids[a]["event"] for a in sorted(ids)]
+    p, r, f1 = bcubed(gold, [mem[a][0] for a in sorted(ids)])
+    assert p >= 0.97 and f1 >= 0.95, (p, r, f1)
+    # later articles also join stories the pass made, not only new ones
+    late = {mem[a][0] for a in order[250:]}
+    assert late & {mem[a][0] for a in order[:250]}

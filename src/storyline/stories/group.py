@@ -125,8 +125,9 @@ class Settings:
     # a story is settled only when an article's runner-up (or, for a new story, its closest
     # story) scored at least this much: other stories are not near enough to merge with
     settle_near: float = 0.2
-    # backlog pass (persist.assign_stories): a run that starts with no active story and has
-    # backlog_min..backlog_max articles is clustered as a whole first, by average link over
+    # backlog pass (persist.assign_stories): a run that starts with no active story and has at
+    # least backlog_min articles has its first backlog_max clustered as a whole first (the rest
+    # go one by one), by average link over
     # max(cos, backlog_mix*cos + (1-backlog_mix)*J) at backlog_threshold (J: overlap of the
     # articles' backlog_k nearest neighbours; stories.snn), times the time factor and the year
     # factor below; the grouper then places each article in its cluster's story

@@ -65,12 +65,15 @@ def load_docs(con: sqlite3.Connection, ids: list[int], page_theme: float = 0.0,
 
 
 class Backlog:
-    """The backlog pass over one run: the articles (``keys``, ``docs`` in the grouper's order)
-    clustered by :func:`backlog_labels`; :meth:`add` then gives each to its cluster's story
-    through ``Grouper.add(doc, into=...)``, the first article of a cluster starting it."""
+    """The backlog pass over one run: the first ``backlog_max`` articles of the run (``keys``,
+    ``docs`` in the grouper's order) clustered by :func:`backlog_clusters`; :meth:`add` then
+    gives each to its cluster's story through ``Grouper.add(doc, into=...)``, the first article
+    of a cluster starting it. Articles past the first ``backlog_max`` (a bigger run) are added
+    one by one, against the stories the pass made and those they start."""
 
     def __init__(self, g: Grouper, keys: list[Any], docs: list[StoryDoc]):
         self.g = g
+        keys, docs = keys[: g.s.backlog_max], docs[: g.s.backlog_max]
         labels, moved = backlog_clusters(docs, g.s)
         self.label = dict(zip(keys, labels))
         self.attached = {keys[i] for i in moved}
@@ -78,13 +81,21 @@ class Backlog:
 
     @staticmethod
     def applies(g: Grouper, n: int) -> bool:
-        """Whether a run of ``n`` articles gets the pass: it is on, the size is in range and
-        nothing is active (the restored grouper holds every story seen since the window before
-        the run's first date, later ones included, and recent undated ones)."""
-        return bool(g.s.backlog and not g.stories and max(2, g.s.backlog_min) <= n <= g.s.backlog_max)
+        """Whether a run of ``n`` articles gets the pass: it is on, the run has at least
+        ``backlog_min`` articles and nothing is active (the restored grouper holds every story
+        seen since the window before the run's first date, later ones included, and recent
+        undated ones)."""
+        return bool(g.s.backlog and not g.stories and max(2, g.s.backlog_min) <= n and g.s.backlog_max >= 2)
+
+    @staticmethod
+    def size(g: Grouper, n: int) -> int:
+        """How many of a run's ``n`` articles the pass clusters (0 when it does not apply)."""
+        return min(n, g.s.backlog_max) if Backlog.applies(g, n) else 0
 
     def add(self, key: Any, doc: StoryDoc) -> Assignment:
-        lab = self.label[key]
+        lab = self.label.get(key)
+        if lab is None:
+            return self.g.add(doc)
         a = self.g.add(doc, into=self._story.get(lab, 0))
         if key in self.attached:
             a.explanation["attached"] = True
@@ -293,14 +304,19 @@ def assign_stories(
     # the backlog pass: a run with nothing active to join is clustered as a whole first
     backlog: Backlog | None = None
     all_docs: dict[int, StoryDoc] = {}
-    if Backlog.applies(g, total):
+    n_pass = Backlog.size(g, total)
+    if n_pass:
         if progress is not None:
             progress(0, total)  # the clustering takes a few seconds before the first batch
-        all_docs = load_docs(con, [r["id"] for r in work], g.s.page_theme, g.s.page_theme_min)
-        backlog = Backlog(g, [r["id"] for r in work], [all_docs[r["id"]] for r in work])
-        counts["backlog"] = total
+        head = [r["id"] for r in work[:n_pass]]
+        all_docs = load_docs(con, head, g.s.page_theme, g.s.page_theme_min)
+        backlog = Backlog(g, head, [all_docs[i] for i in head])
+        counts["backlog"] = n_pass
     for batch in _chunks(work, BATCH):
-        docs = all_docs or load_docs(con, [r["id"] for r in batch], g.s.page_theme, g.s.page_theme_min)
+        ids = [r["id"] for r in batch]
+        docs = {i: all_docs[i] for i in ids if i in all_docs}
+        if len(docs) < len(ids):
+            docs.update(load_docs(con, [i for i in ids if i not in docs], g.s.page_theme, g.s.page_theme_min))
         now = time.time()
         with transaction(con):
             for r in batch:
