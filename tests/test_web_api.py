@@ -293,6 +293,14 @@ def test_pages_escape_untrusted_text(client, ids):
     assert sample.XSS_URL not in article  # the javascript: URL is not linked at all
 
 
+def test_story_page_says_in_words_why_each_article_is_there(client, ids):
+    html = client.get(f"/stories/{ids['fire']}").text
+    why = re.findall(r'<span class="kv">(.*?)</span>', html)
+    assert why[0] == "started the story"  # the CLI's phrases (stories.explain), not raw keys
+    assert any(w.startswith("words: port, alder") for w in why) and "time factor 0.97" in why
+    assert not any(w.startswith(("new_story", "candidates")) for w in why)
+
+
 def test_article_marks_report_spans(client, ids):
     aid = ids["fire_articles"][1]
     html = client.get(f"/articles/{aid}").text

@@ -12,6 +12,7 @@ from typing import Any
 
 from storyline.commands.term import count as _count
 from storyline.commands.term import safe
+from storyline.stories.explain import explain_parts
 from storyline.store import connect
 
 
@@ -118,32 +119,7 @@ def format_story(story: dict[str, Any]) -> str:
 
 def explain_text(member: dict[str, Any]) -> str:
     """One line saying why an article is in its story."""
-    e = member.get("explanation") or {}
-    if not isinstance(e, dict):
-        return ""
-    if e.get("decision"):
-        return f"placed by the user ({e['decision']})"
-    parts = []
-    if e.get("duplicate_of") is not None:
-        parts.append(f"{e.get('kind', '')} copy of article {e['duplicate_of']} (similarity {e.get('similarity')})")
-    if e.get("new_story"):
-        closest = e.get("closest")
-        parts.append("started the story" + (f" (closest story {closest['story']} scored {closest['score']})"
-                                            if closest else ""))
-    shared = e.get("shared") or {}
-    for name in ("entities", "places", "dates", "figures", "words"):
-        if shared.get(name):
-            parts.append(f"{name}: {', '.join(map(str, shared[name]))}")
-    if e.get("time_factor"):
-        parts.append(f"time factor {e['time_factor']}")
-    if e.get("backlog"):
-        parts.append("placed by the backlog pass (this run was clustered as a whole: shared neighbours, "
-                     "not the score alone)")
-    if e.get("attached"):
-        parts.append("joined from a small cluster: its nearest articles outside it were all in this story")
-    if e.get("page_theme"):
-        parts.append(f"live-blog theme weighed down: {', '.join(map(str, e['page_theme']))}")
-    return "; ".join(parts)
+    return "; ".join(explain_parts(member))
 
 
 def cmd_story(args) -> int:

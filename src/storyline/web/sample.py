@@ -105,12 +105,16 @@ def add_story(con: sqlite3.Connection, title: str, docs: list[Doc],
     )
     story_id = cur.lastrowid
     ids = []
-    for doc in docs:
+    for n, doc in enumerate(docs):
         aid = insert_article(con, doc)
         ids.append(aid)
         _annotate(con, aid, doc)
+        # the grouper's explanation shape (docs/stories.md): the first member started the story
+        words = [w.lower() for w in doc.title.split()[:3]]
+        why = ({"new_story": True, "candidates": 0} if n == 0 else
+               {"score": 0.8, "candidates": 1, "shared": {"words": words}, "time_factor": 0.97})
         con.execute("INSERT INTO story_members (article_id, story_id, score, explanation) VALUES (?, ?, ?, ?)",
-                    (aid, story_id, 0.8, json.dumps({"shared_entities": 3, "similarity": 0.71})))
+                    (aid, story_id, 1.0 if n == 0 else 0.8, json.dumps(why, ensure_ascii=False)))
         for pos, (etitle, etext) in enumerate(doc.entries, start=1):
             insert_article(con, doc, parent_id=aid, position=pos, title=etitle, text=etext)
     if report is not None:

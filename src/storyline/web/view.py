@@ -18,6 +18,8 @@ from urllib.parse import urlencode, urlsplit
 
 from markupsafe import Markup, escape
 
+from storyline.stories.explain import explain_parts
+
 N_COLOURS = 8
 SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+|\n+")
 CONTEXT = 280  # most characters of sentence shown on either side of a span
@@ -356,7 +358,7 @@ def story_view(data: dict[str, Any]) -> dict[str, Any]:
     first = report.get("first_reported")
     places = data.get("places") or []
     for m in members:
-        m["why"] = _explain(m.get("explanation"))
+        m["why"] = explain_parts(m) or _raw_explanation(m.get("explanation"))
     return {
         "story": data["story"], "members": members, "columns": columns, "colours": colours,
         "has_report": bool(report), "consensus": consensus, "discrepancies": discrepancies,
@@ -377,20 +379,6 @@ def story_html(env: Any, data: dict[str, Any]) -> bytes:
 def story_json(page: dict[str, Any]) -> bytes:
     """``/api/stories/{id}`` as bytes, serialised the way FastAPI's JSONResponse does."""
     return json.dumps(page, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-
-
-def _explain(explanation: Any, most: int = 4) -> list[str]:
-    """A story member's explanation as short "key: value" strings."""
-    if isinstance(explanation, dict):
-        out = []
-        for k, v in list(explanation.items())[:most]:
-            if isinstance(v, float):
-                v = f"{v:.2f}"
-            elif isinstance(v, (list, dict)):
-                v = json.dumps(v, ensure_ascii=False)[:80]
-            out.append(f"{k}: {v}")
-        return out
-    return [str(explanation)] if explanation else []
 
 
 # ---------------------------------------------------------------------- map
@@ -496,3 +484,18 @@ def article_body(text: str, spans: list[tuple[int, int]], annotations: list[dict
     out.append("</p>")
     html = "".join(out).replace("<p></p>", "")
     return Markup(html)
+
+
+def _raw_explanation(explanation: Any, most: int = 4) -> list[str]:
+    """An explanation that :func:`explain_parts` does not read (another tool's, an older
+    store's) as short "key: value" strings."""
+    if isinstance(explanation, dict):
+        out = []
+        for k, v in list(explanation.items())[:most]:
+            if isinstance(v, float):
+                v = f"{v:.2f}"
+            elif isinstance(v, (list, dict)):
+                v = json.dumps(v, ensure_ascii=False)[:80]
+            out.append(f"{k}: {v}")
+        return out
+    return [str(explanation)] if explanation else []

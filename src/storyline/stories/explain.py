@@ -1,0 +1,35 @@
+"""Why an article is in its story, in words, from its stored explanation (for the CLI and the web page)."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def explain_parts(member: dict[str, Any]) -> list[str]:
+    """Why an article is in its story, as short phrases (``storyline story ID`` joins them with
+    "; ", the story page shows each): from the member's stored explanation (docs/stories.md)."""
+    e = member.get("explanation") or {}
+    if not isinstance(e, dict):
+        return []
+    if e.get("decision"):
+        return [f"placed by the user ({e['decision']})"]
+    parts = []
+    if e.get("duplicate_of") is not None:
+        parts.append(f"{e.get('kind', '')} copy of article {e['duplicate_of']} (similarity {e.get('similarity')})")
+    if e.get("new_story"):
+        closest = e.get("closest")
+        parts.append("started the story" + (f" (closest story {closest['story']} scored {closest['score']})"
+                                            if closest else ""))
+    shared = e.get("shared") or {}
+    for name in ("entities", "places", "dates", "figures", "words"):
+        if shared.get(name):
+            parts.append(f"{name}: {', '.join(map(str, shared[name]))}")
+    if e.get("time_factor"):
+        parts.append(f"time factor {e['time_factor']}")
+    if e.get("backlog"):
+        parts.append("placed by the backlog pass (this run was clustered as a whole: shared neighbours, "
+                     "not the score alone)")
+    if e.get("attached"):
+        parts.append("joined from a small cluster: its nearest articles outside it were all in this story")
+    if e.get("page_theme"):
+        parts.append(f"live-blog theme weighed down: {', '.join(map(str, e['page_theme']))}")
+    return parts
