@@ -325,14 +325,22 @@ def build_doc(
     outlet: str = "",
     published: str | None = None,
     annotations: list[dict[str, Any]] | None = None,
+    stamps: list[str] | tuple[str, ...] = (),
 ) -> StoryDoc:
     """A StoryDoc from an article's fields and (optionally) its stored annotations.
 
     With annotations, entities/places/dates/figures come from them and the words from the
-    text; without, the text-only fallback supplies all five channels.
+    text; without, the text-only fallback supplies all five channels. ``stamps`` are the time
+    stamp lines the cleaning stage removed ("AUGUST 2, 2013 | 08:06AM PT"): not story text,
+    but the dates they print (years, month and day) count in the dates channel and the years.
     """
     ann = [a for a in (annotations or []) if a.get("kind") in ("entity", "place", "date", "figure")]
     feats, names, body = _text_features(title or "", text or "", with_entities=not ann)
+    if stamps:
+        dated, _, _ = _text_features("", "\n".join(stamps), with_entities=False)
+        for k, v in dated.items():
+            if k[0] == "~":
+                feats[k] += v
     years = frozenset(f[1:] for f in feats if f[0] == "~" and len(f) == 5)
     persons: frozenset = frozenset()
     if ann:
@@ -362,11 +370,13 @@ def build_doc(
     )
 
 
-def doc_from_article(article: dict[str, Any], annotations: list[dict[str, Any]] | None = None) -> StoryDoc:
-    """A StoryDoc from a stored article row (``store.get_article``) and its annotations."""
+def doc_from_article(article: dict[str, Any], annotations: list[dict[str, Any]] | None = None,
+                     stamps: list[str] | tuple[str, ...] = ()) -> StoryDoc:
+    """A StoryDoc from a stored article row (``store.get_article``), its annotations and the
+    time stamp lines cleaning removed from it."""
     text = article.get("clean_text") or article.get("text") or ""
     return build_doc(article["id"], article.get("title") or "", text, article.get("outlet") or "",
-                     article.get("published"), annotations)
+                     article.get("published"), annotations, stamps)
 
 
 def doc_from_record(row: dict[str, Any], annotations: list[dict[str, Any]] | None = None) -> StoryDoc:

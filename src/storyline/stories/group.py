@@ -131,6 +131,10 @@ class Settings:
     # max(cos, backlog_mix*cos + (1-backlog_mix)*J) at backlog_threshold (J: overlap of the
     # articles' backlog_k nearest neighbours; stories.snn), times the time factor and the year
     # factor below; the grouper then places each article in its cluster's story
+    # build the grouping features from the annotate stage's entities, places, dates and
+    # figures (True), or from the text alone (False: its capitalised names, years and numbers)
+    # when the store loads articles (persist.load_docs); the comparison uses the annotations either way
+    use_annotations: bool = True
     backlog: bool = False
     backlog_min: int = 40
     backlog_max: int = 3000

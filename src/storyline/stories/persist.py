@@ -39,13 +39,14 @@ def _chunks(seq: list, n: int = 500) -> Iterable[list]:
 
 
 def load_docs(con: sqlite3.Connection, ids: list[int], page_theme: float = 0.0,
-              min_entries: int = 4) -> dict[int, StoryDoc]:
-    """StoryDocs for the given article ids, with their stored annotations (bulk queries).
+              min_entries: int = 4, annotations: bool = True) -> dict[int, StoryDoc]:
+    """StoryDocs for the given article ids, with their stored annotations (bulk queries; with
+    ``annotations`` false, from the clean text alone).
 
     With ``page_theme`` > 0, live-blog entries have their page's theme damped
     (:func:`damp_page_theme` over all the entries of their page, loaded when not in ``ids``, so
     an entry gets the same vector whichever batch it is in and when the grouper is restored)."""
-    out = _load_docs(con, ids)
+    out = _load_docs(con, ids, annotations)
     if page_theme <= 0:
         return out
     parent: dict[int, int] = {}
@@ -57,7 +58,7 @@ def load_docs(con: sqlite3.Connection, ids: list[int], page_theme: float = 0.0,
     for pid in sorted(set(parent.values())):
         sib = [r["id"] for r in con.execute("SELECT id FROM articles WHERE parent_id = ? ORDER BY id", (pid,))]
         docs = {i: out[i] for i in sib if i in out}
-        docs.update(_load_docs(con, [i for i in sib if i not in docs]))
+        docs.update(_load_docs(con, [i for i in sib if i not in docs], annotations))
         for i, d in zip(sib, damp_page_theme([docs[i] for i in sib], page_theme, min_entries)):
             if i in out:
                 out[i] = d
@@ -183,21 +184,27 @@ def damp_page_theme(entries: list[StoryDoc], strength: float, min_entries: int =
     return out
 
 
-def _load_docs(con: sqlite3.Connection, ids: list[int]) -> dict[int, StoryDoc]:
+def _load_docs(con: sqlite3.Connection, ids: list[int], annotations: bool = True) -> dict[int, StoryDoc]:
     out: dict[int, StoryDoc] = {}
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
         anns: dict[int, list[dict[str, Any]]] = {}
-        for r in con.execute(
+        rows = con.execute(
             f"SELECT article_id, kind, start, end, text, label, value FROM annotations "
             f"WHERE article_id IN ({marks}) AND kind IN ('entity', 'place', 'date', 'figure') "
             f"ORDER BY article_id, start", chunk,
-        ):
+        ) if annotations else ()
+        for r in rows:
             anns.setdefault(r["article_id"], []).append(row_to_dict(r))
+        # the time stamp lines cleaning removed: their dates count (features.build_doc)
+        stamps: dict[int, list[str]] = {}
+        for r in con.execute(f"SELECT article_id, text FROM removed WHERE article_id IN ({marks}) "
+                             f"AND reason = 'timestamp' ORDER BY article_id, line", chunk):
+            stamps.setdefault(r["article_id"], []).append(r["text"])
         for r in con.execute(
             f"SELECT id, title, text, clean_text, outlet, published FROM articles WHERE id IN ({marks})", chunk
         ):
-            out[r["id"]] = doc_from_article(dict(r), anns.get(r["id"]))
+            out[r["id"]] = doc_from_article(dict(r), anns.get(r["id"]), stamps.get(r["id"], ()))
     return out
 
 
@@ -247,7 +254,7 @@ def _restore_story(con: sqlite3.Connection, g: Grouper, story_id: int) -> Story:
     rows = list(con.execute(
         "SELECT a.id, a.published, a.duplicate_of FROM story_members m JOIN articles a ON a.id = m.article_id "
         "WHERE m.story_id = ? ORDER BY a.published IS NULL, a.published, a.id", (story_id,)))
-    docs = load_docs(con, [r["id"] for r in rows], g.s.page_theme, g.s.page_theme_min)
+    docs = load_docs(con, [r["id"] for r in rows], g.s.page_theme, g.s.page_theme_min, g.s.use_annotations)
     copies = {r["id"]: r["duplicate_of"] for r in rows if r["duplicate_of"] is not None}
     return g.restore(story_id, [docs[r["id"]] for r in rows if r["id"] in docs], copies)
 
@@ -309,14 +316,14 @@ def assign_stories(
         if progress is not None:
             progress(0, total)  # the clustering takes a few seconds before the first batch
         head = [r["id"] for r in work[:n_pass]]
-        all_docs = load_docs(con, head, g.s.page_theme, g.s.page_theme_min)
+        all_docs = load_docs(con, head, g.s.page_theme, g.s.page_theme_min, g.s.use_annotations)
         backlog = Backlog(g, head, [all_docs[i] for i in head])
         counts["backlog"] = n_pass
     for batch in _chunks(work, BATCH):
         ids = [r["id"] for r in batch]
         docs = {i: all_docs[i] for i in ids if i in all_docs}
         if len(docs) < len(ids):
-            docs.update(load_docs(con, [i for i in ids if i not in docs], g.s.page_theme, g.s.page_theme_min))
+            docs.update(load_docs(con, [i for i in ids if i not in docs], g.s.page_theme, g.s.page_theme_min, g.s.use_annotations))
         now = time.time()
         with transaction(con):
             for r in batch:
