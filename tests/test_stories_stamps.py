@@ -39,3 +39,26 @@ def test_the_store_keeps_the_year_of_a_removed_dateline(tmp_path):
         == ["timestamp"]
     doc = load_docs(con, [row["id"]], annotations=False)[row["id"]]
     assert doc.years == {"2031"} and doc.features["~2031"] == 1.0
+
+
+def test_text_features_show_annotated_names_whole_and_once():
+    from storyline.stories import Grouper, Settings
+
+    text = ("Regional president Giulia Ferretti visited Faenza on Tuesday. Ferretti said Lugo, Cotignola "
+            "and Faenza needed pumps. Rivers near Lugo and Cotignola rose again.")
+    display = [{"kind": "entity", "label": "PERSON", "text": "Giulia Ferretti", "value": {"name": "Giulia Ferretti"}},
+               {"kind": "place", "text": "Lugo, Cotignola", "value": {"name": "Lugo, Cotignola"}},
+               {"kind": "place", "text": "Lugo and Cotignola", "value": {"name": "Lugo and Cotignola"}}]
+    a = build_doc(1, "Faenza floods: Ferretti asks for pumps", text, "a.example", "2031-05-06", display=display)
+    other = ("Giulia Ferretti, the regional president, was in Faenza as the Lamone rose. Ferretti asked Rome "
+             "for pumps for Faenza, Lugo and Cotignola.")
+    b = build_doc(2, "Ferretti in Faenza as rivers rise", other, "b.example", "2031-05-06", display=display)
+    assert a.names["@ferretti"] == "Giulia Ferretti" and a.names["@giulia"] == "Giulia Ferretti"
+    assert a.names["@lugo"] == "Lugo"  # spans of two names are not taken for one name
+    assert set(a.features) == set(build_doc(1, a.title, text, "a.example", "2031-05-06").features)
+    g = Grouper(Settings.load())
+    g.add(a)
+    joined = g.add(b)
+    assert not joined.new  # a copy would carry no "shared"
+    shared = joined.explanation["shared"]["entities"]
+    assert shared.count("Giulia Ferretti") == 1 and "Faenza" in shared

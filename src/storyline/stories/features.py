@@ -128,6 +128,9 @@ def _number_key(tok: str) -> str | None:
 _TOKENS: dict[str, tuple] = {}  # token -> (word key or None, month or None, capitalised, title-case)
 
 
+_ONE_NAME = re.compile(r"[\w.'’-]+(?: [\w.'’-]+)*")
+
+
 def _token(tok: str) -> tuple:
     info = _TOKENS.get(tok)
     if info is None:
@@ -326,6 +329,7 @@ def build_doc(
     published: str | None = None,
     annotations: list[dict[str, Any]] | None = None,
     stamps: list[str] | tuple[str, ...] = (),
+    display: list[dict[str, Any]] | None = None,
 ) -> StoryDoc:
     """A StoryDoc from an article's fields and (optionally) its stored annotations.
 
@@ -333,6 +337,9 @@ def build_doc(
     text; without, the text-only fallback supplies all five channels. ``stamps`` are the time
     stamp lines the cleaning stage removed ("AUGUST 2, 2013 | 08:06AM PT"): not story text,
     but the dates they print (years, month and day) count in the dates channel and the years.
+    ``display`` are annotations used for names only (grouping on text features, ``[grouping]
+    use_annotations = false``): a capitalised word of an annotated name is shown as the whole
+    name ("@ferretti" as "Giulia Ferretti") in explanations.
     """
     ann = [a for a in (annotations or []) if a.get("kind") in ("entity", "place", "date", "figure")]
     feats, names, body = _text_features(title or "", text or "", with_entities=not ann)
@@ -342,6 +349,18 @@ def build_doc(
             if k[0] == "~":
                 feats[k] += v
     years = frozenset(f[1:] for f in feats if f[0] == "~" and len(f) == 5)
+    if display and not ann:
+        for a in display:
+            if a.get("kind") not in ("entity", "place"):
+                continue
+            full = (a.get("value") or {}).get("name") or a.get("text") or ""
+            words = WORD_RE.findall(full)
+            if not all(w[0].isupper() for w in words) or not _ONE_NAME.fullmatch(full):
+                continue  # "Lugo and Cotignola", "Lugo, Cotignola": a span of two names, not one
+            for tok in words:
+                key = "@" + (_token(tok)[0] or "")
+                if key in names and len(full) > len(names[key]):
+                    names[key] = full
     persons: frozenset = frozenset()
     if ann:
         afeats, anames = annotation_features(ann)
@@ -371,12 +390,13 @@ def build_doc(
 
 
 def doc_from_article(article: dict[str, Any], annotations: list[dict[str, Any]] | None = None,
-                     stamps: list[str] | tuple[str, ...] = ()) -> StoryDoc:
-    """A StoryDoc from a stored article row (``store.get_article``), its annotations and the
-    time stamp lines cleaning removed from it."""
+                     stamps: list[str] | tuple[str, ...] = (),
+                     display: list[dict[str, Any]] | None = None) -> StoryDoc:
+    """A StoryDoc from a stored article row (``store.get_article``), its annotations (or
+    annotations for display names only), and the time stamp lines cleaning removed from it."""
     text = article.get("clean_text") or article.get("text") or ""
     return build_doc(article["id"], article.get("title") or "", text, article.get("outlet") or "",
-                     article.get("published"), annotations, stamps)
+                     article.get("published"), annotations, stamps, display)
 
 
 def doc_from_record(row: dict[str, Any], annotations: list[dict[str, Any]] | None = None) -> StoryDoc:

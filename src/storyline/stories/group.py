@@ -905,7 +905,13 @@ class Grouper:
         shared: dict[str, list[str]] = {}
         for name, items in contrib.items():
             items.sort(key=lambda t: (-t[0], t[1]))
-            shared[name] = [doc.names.get(f, f[1:] if name != "words" else f) for _, f in items[:per_channel]]
+            shown: dict[str, Any] = {}  # one entry per display name ("Giulia Ferretti" once)
+            for _, f in items:
+                label = doc.names.get(f, f[1:] if name != "words" else f)
+                shown.setdefault(str(label).casefold(), label)
+                if len(shown) == per_channel:
+                    break
+            shared[name] = list(shown.values())
         out: dict[str, Any] = {"shared": shared}
         tf = self._time_factor(st, doc.day)
         if doc.day is not None and st.first is not None and tf is not None and tf < 1.0:

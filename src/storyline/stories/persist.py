@@ -189,12 +189,13 @@ def _load_docs(con: sqlite3.Connection, ids: list[int], annotations: bool = True
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
         anns: dict[int, list[dict[str, Any]]] = {}
-        rows = con.execute(
+        # with annotations off, entities and places still give the display names
+        kinds = ("entity", "place", "date", "figure") if annotations else ("entity", "place")
+        for r in con.execute(
             f"SELECT article_id, kind, start, end, text, label, value FROM annotations "
-            f"WHERE article_id IN ({marks}) AND kind IN ('entity', 'place', 'date', 'figure') "
-            f"ORDER BY article_id, start", chunk,
-        ) if annotations else ()
-        for r in rows:
+            f"WHERE article_id IN ({marks}) AND kind IN ({','.join('?' * len(kinds))}) "
+            f"ORDER BY article_id, start", chunk + list(kinds),
+        ):
             anns.setdefault(r["article_id"], []).append(row_to_dict(r))
         # the time stamp lines cleaning removed: their dates count (features.build_doc)
         stamps: dict[int, list[str]] = {}
@@ -204,7 +205,9 @@ def _load_docs(con: sqlite3.Connection, ids: list[int], annotations: bool = True
         for r in con.execute(
             f"SELECT id, title, text, clean_text, outlet, published FROM articles WHERE id IN ({marks})", chunk
         ):
-            out[r["id"]] = doc_from_article(dict(r), anns.get(r["id"]), stamps.get(r["id"], ()))
+            a = anns.get(r["id"])
+            out[r["id"]] = (doc_from_article(dict(r), a, stamps.get(r["id"], ())) if annotations else
+                            doc_from_article(dict(r), None, stamps.get(r["id"], ()), display=a))
     return out
 
 
