@@ -221,7 +221,8 @@ def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None) -> dic
     missing = [r["id"] for r in rows if str(r["id"]) not in by_ext]
     pred = [by_ext.get(str(r["id"]), -1 - i) for i, r in enumerate(rows)]
     return {"pred": pred, "group_s": t_group, "total_s": total, "ungrouped": len(missing),
-            "path": "pipeline" + (" + backlog pass" if res.get("backlog") else "")}
+            "path": "pipeline" + ("" if (settings or _settings()).use_annotations else " (text features)")
+            + (" + backlog pass" if res.get("backlog") else "")}
 
 
 def add_arguments(p) -> None:
@@ -306,3 +307,9 @@ def run(args) -> int:
     print(f"  speed       grouping {gs:,.0f} articles/s; end to end {out['end_to_end_articles_per_s']:,.0f} articles/s; "
           f"peak RSS {out['peak_rss_mb']:.0f} MB")
     return 0
+
+
+def _settings():
+    from storyline.stories import Settings
+
+    return Settings.load()
