@@ -204,7 +204,10 @@ def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None) -> dic
     if not hasattr(pipeline, "ingest_paths") or not hasattr(pipeline, "process"):
         return None
     from storyline.store import connect
+    from storyline.stories import Settings
     from storyline.stories.persist import assign_stories
+
+    settings = settings or Settings.load()
 
     with tempfile.TemporaryDirectory() as tmp:
         con = connect(os.path.join(tmp, "bench.db"))
@@ -221,7 +224,7 @@ def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None) -> dic
     missing = [r["id"] for r in rows if str(r["id"]) not in by_ext]
     pred = [by_ext.get(str(r["id"]), -1 - i) for i, r in enumerate(rows)]
     return {"pred": pred, "group_s": t_group, "total_s": total, "ungrouped": len(missing),
-            "path": "pipeline" + ("" if (settings or _settings()).use_annotations else " (text features)")
+            "path": "pipeline" + ("" if settings.use_annotations else " (text features)")
             + (" + backlog pass" if res.get("backlog") else "")}
 
 
@@ -307,9 +310,3 @@ def run(args) -> int:
     print(f"  speed       grouping {gs:,.0f} articles/s; end to end {out['end_to_end_articles_per_s']:,.0f} articles/s; "
           f"peak RSS {out['peak_rss_mb']:.0f} MB")
     return 0
-
-
-def _settings():
-    from storyline.stories import Settings
-
-    return Settings.load()

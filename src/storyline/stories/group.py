@@ -125,16 +125,16 @@ class Settings:
     # a story is settled only when an article's runner-up (or, for a new story, its closest
     # story) scored at least this much: other stories are not near enough to merge with
     settle_near: float = 0.2
+    # build the grouping features from the annotate stage's entities, places, dates and
+    # figures (True), or from the text alone (False: its capitalised names, years and numbers)
+    # when the store loads articles (persist.load_docs); the comparison uses the annotations either way
+    use_annotations: bool = True
     # backlog pass (persist.assign_stories): a run that starts with no active story and has at
     # least backlog_min articles has its first backlog_max clustered as a whole first (the rest
     # go one by one), by average link over
     # max(cos, backlog_mix*cos + (1-backlog_mix)*J) at backlog_threshold (J: overlap of the
     # articles' backlog_k nearest neighbours; stories.snn), times the time factor and the year
     # factor below; the grouper then places each article in its cluster's story
-    # build the grouping features from the annotate stage's entities, places, dates and
-    # figures (True), or from the text alone (False: its capitalised names, years and numbers)
-    # when the store loads articles (persist.load_docs); the comparison uses the annotations either way
-    use_annotations: bool = True
     backlog: bool = False
     backlog_min: int = 40
     backlog_max: int = 3000
