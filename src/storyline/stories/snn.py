@@ -19,14 +19,19 @@ def snn_similarity(sim, k: int = 4, a: float = 0.3, floor: float = -1.0) -> np.n
     s2 = sim.copy()
     np.fill_diagonal(s2, -np.inf)
     kk = min(k, n - 1)
+    from scipy.sparse import csr_matrix
+
     nearest = np.argsort(-s2, axis=1, kind="stable")[:, :kk]
-    m = np.zeros((n, n), dtype=np.float64)
     rows = np.repeat(np.arange(n), kk)
     cols = nearest.ravel()
-    m[rows, cols] = (sim[rows, cols] >= floor).astype(np.float64)
-    np.fill_diagonal(m, 1.0)
-    inter = m @ m.T
-    cnt = m.sum(axis=1)
+    keep = sim[rows, cols] >= floor
+    # each row: the article itself and its neighbours at or above the floor (k + 1 ones at
+    # most), so the overlap counts are a sparse product
+    diag = np.arange(n)
+    m = csr_matrix((np.ones(n + int(keep.sum())), (np.concatenate([diag, rows[keep]]),
+                                                   np.concatenate([diag, cols[keep]]))), shape=(n, n))
+    inter = (m @ m.T).toarray()
+    cnt = np.asarray(m.sum(axis=1)).ravel()
     jac = inter / (cnt[:, None] + cnt[None, :] - inter)
     return np.maximum(sim, a * sim + (1 - a) * jac)
 
