@@ -41,7 +41,7 @@ def rows():
     return list(synth_stream(400, days=2, seed=11))
 
 
-def test_fresh_store_is_clustered_as_a_whole_then_later_runs_are_incremental(tmp_path, rows):
+def test_fresh_store_is_clustered_as_a_whole_then_later_runs_join_its_stories(tmp_path, rows):
     con = connect(tmp_path / "b.db")
     first, later = rows[:300], rows[300:]
     ids = _fill(con, first)
@@ -59,9 +59,35 @@ def test_fresh_store_is_clustered_as_a_whole_then_later_runs_are_incremental(tmp
     # ids follow the order the articles were placed in: 1..N without gaps
     sids = sorted({s for s, _ in mem.values()})
     assert sids == list(range(1, len(sids) + 1))
-    # the next run finds active stories: the usual incremental path, into the same ids
+    # the next run finds active stories: it is clustered too, and its clusters join them
     ids2 = _fill(con, later)
     res2 = assign_stories(con)
+    assert res2["backlog"] == 100 and res2["grouped"] == 100 and res2["joined"] > 0
+    mem2 = _members(con)
+    assert {a: mem2[a][0] for a in mem} == {a: s for a, (s, _) in mem.items()}, "earlier members never move"
+    expl2 = [mem2[a][1] for a in ids2 if "duplicate_of" not in mem2[a][1]]
+    assert all(e.get("backlog") for e in expl2)
+    joined = [e for e in expl2 if not e.get("new_story")]
+    assert joined and all(e["cluster_score"] >= 0.30 for e in joined if "cluster_score" in e)
+    old_ids = {s for s, _ in mem.values()}
+    assert any(mem2[a][0] in old_ids for a in ids2), "a later cluster joined a story of the first run"
+    assert "its cluster in this run joined the story" in explain_text(
+        {"explanation": next(e for e in joined if e.get("cluster_score") is not None)})
+    allids = sorted(ids) + sorted(ids2)
+    gold = [{**ids, **ids2}[a]["event"] for a in allids]
+    p, r, f1 = bcubed(gold, [mem2[a][0] for a in allids])
+    assert p >= 0.97 and f1 >= 0.95, (p, r, f1)
+    con.close()
+
+
+def test_later_runs_one_by_one_when_runs_are_off(tmp_path, rows):
+    con = connect(tmp_path / "b.db")
+    ids = _fill(con, rows[:300])
+    st = Settings.load(backlog_runs=False)
+    assert assign_stories(con, settings=st)["backlog"] == 300
+    mem = _members(con)
+    ids2 = _fill(con, rows[300:])
+    res2 = assign_stories(con, settings=st)
     assert "backlog" not in res2 and res2["grouped"] == 100 and res2["joined"] > 0
     mem2 = _members(con)
     assert {a: mem2[a][0] for a in mem} == {a: s for a, (s, _) in mem.items()}, "earlier members never move"
@@ -134,15 +160,28 @@ def test_backlog_years_keep_two_floods_of_one_town_apart():
     assert len(set(apart[:4])) == 1 and len(set(apart[4:])) == 1 and apart[0] != apart[4]
 
 
-def test_no_backlog_pass_when_a_later_date_of_the_run_has_live_stories(tmp_path, rows):
+def test_a_run_joins_the_live_stories_of_a_later_date(tmp_path, rows):
     # the store holds stories of 2031-01-20; a run of 2031-01-01..02 plus 2031-01-20 articles must
-    # not cluster them apart from those stories: they are live, so the run is incremental
+    # not cluster the late ones apart from those stories: they are live, and the run's clusters
+    # join them (before session 7 such a run went one by one)
     con = connect(tmp_path / "n.db")
-    later = [dict(r, id=f"L{r['id']}", published="2031-01-20") for r in rows[:50]]
-    _fill(con, later)
+    # another invented world's day: different events and texts (no copies of the run's articles)
+    day20 = [dict(r, id=f"L{r['id']}", event=f"L{r['event']}")
+             for r in synth_stream(70, days=1, seed=12, start="2031-01-20")]
+    stored = _fill(con, day20[:50])
     assign_stories(con)
-    _fill(con, rows[:100] + [dict(r, id=f"M{r['id']}", published="2031-01-20") for r in rows[50:60]])
-    assert "backlog" not in assign_stories(con)
+    mem0 = _members(con)
+    by_event = {}
+    for a, r in stored.items():
+        by_event.setdefault(r["event"], set()).add(mem0[a][0])
+    ids = _fill(con, rows[:100] + day20[50:])
+    res = assign_stories(con)
+    assert res["backlog"] == 120
+    mem = _members(con)
+    late = [(mem[a][0], r["event"]) for a, r in ids.items() if r["id"].startswith("L") and r["event"] in by_event]
+    assert len(late) >= 10 and all(sid in by_event[ev] for sid, ev in late), late
+    early = {mem[a][0] for a, r in ids.items() if not r["id"].startswith("L")}
+    assert not early & set().union(*by_event.values()), "a 2031-01-01 article joined a 2031-01-20 story"
     con.close()
 
 

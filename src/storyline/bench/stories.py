@@ -161,10 +161,13 @@ def cache_path(path: str | Path, cache_dir: str | Path) -> Path:
 
 
 def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=None,
-                 anns: list[Any] | None = None) -> dict[str, Any]:
+                 anns: list[Any] | None = None, runs: int = 1) -> dict[str, Any]:
     """The pure grouper over StoryDocs built from the rows (date order, file order within a day).
 
-    ``anns``: precomputed annotation dicts per row (see :func:`annotations_for`)."""
+    ``anns``: precomputed annotation dicts per row (see :func:`annotations_for`). ``runs``: feed
+    the rows in that many consecutive runs of (about) equal size, as a store fed in several
+    runs is: each run gets the backlog pass when it applies (``Backlog.applies``), against the
+    stories of the runs before it."""
     from storyline.stories import Grouper, doc_from_record
     from storyline.stories.persist import Backlog
 
@@ -182,17 +185,26 @@ def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=
     t1 = time.perf_counter()
     docs = {i: doc_from_record(rows[i], anns[i]) for i in order}
     pred: dict[int, int] = {}
-    # the backlog pass, as the pipeline runs it (persist.assign_stories) on a fresh store
-    backlog = Backlog(g, order, [docs[i] for i in order]) if Backlog.applies(g, len(order)) else None
-    for n, i in enumerate(order, 1):
-        pred[i] = (backlog.add(i, docs[i]) if backlog else g.add(docs[i])).story_id
-        if n % SETTLE_EVERY == 0:
-            g.settle()  # a no-op unless the settle pass is on; the pipeline settles each batch
-    g.settle()
+    runs = max(1, min(int(runs), len(order) or 1))
+    cuts = [round(k * len(order) / runs) for k in range(runs + 1)]
+    passes = 0
+    n = 0
+    for a, b in zip(cuts, cuts[1:]):
+        run = order[a:b]
+        # the backlog pass, as the pipeline runs it (persist.assign_stories) on each run
+        backlog = Backlog(g, run, [docs[i] for i in run]) if Backlog.applies(g, len(run)) else None
+        passes += backlog is not None
+        for i in run:
+            pred[i] = (backlog.add(i, docs[i]) if backlog else g.add(docs[i])).story_id
+            n += 1
+            if n % SETTLE_EVERY == 0:
+                g.settle()  # a no-op unless the settle pass is on; the pipeline settles each batch
+        g.settle()
+        g.drain_retired()
     t_group = time.perf_counter() - t1
     return {"pred": [g.resolve(pred[i]) for i in range(len(rows))], "group_s": t_group, "total_s": time.perf_counter() - t0,
             "annotate_s": t_ann, "path": "direct" + ("+annotations" if ann_fn else " (text only)")
-            + (" + backlog pass" if backlog else "")}
+            + (" + backlog pass" if passes else "") + (f", {runs} runs ({passes} clustered)" if runs > 1 else "")}
 
 
 def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None) -> dict[str, Any] | None:
@@ -235,6 +247,9 @@ def add_arguments(p) -> None:
     p.add_argument("--no-baseline", action="store_true", help="skip the agglomerative baseline")
     p.add_argument("--ann-cache", metavar="DIR",
                    help="cache the annotations under DIR (keyed by the file's sha256) and reuse them")
+    p.add_argument("--runs", type=int, default=1, metavar="N",
+                   help="with --direct: feed the file in N consecutive runs (date order), each clustered "
+                        "by the backlog pass against the stories of the runs before it")
     p.add_argument("--one-by-one", action="store_true",
                    help="turn the backlog pass off: every article grouped one by one, as later runs are")
     p.add_argument("--batch-snn", action="store_true",
@@ -258,7 +273,8 @@ def run(args) -> int:
         anns = None
         if not args.no_annotate and getattr(args, "ann_cache", None):
             anns = annotations_for(rows, cache_path(path, args.ann_cache))
-        res = group_direct(rows, annotate=not args.no_annotate, anns=anns, settings=settings)
+        res = group_direct(rows, annotate=not args.no_annotate, anns=anns, settings=settings,
+                           runs=getattr(args, "runs", 1) or 1)
     s = score(gold, res["pred"])
     n = len(rows)
     out: dict[str, Any] = {

@@ -28,6 +28,9 @@ def explain_parts(member: dict[str, Any]) -> list[str]:
     if e.get("backlog"):
         parts.append("placed by the backlog pass (this run was clustered as a whole: shared neighbours, "
                      "not the score alone)")
+    if e.get("cluster_score") is not None:
+        parts.append(f"its cluster in this run joined the story (mean score of the cluster's articles "
+                     f"{e['cluster_score']})")
     if e.get("attached"):
         parts.append("joined from a small cluster: its nearest articles outside it were all in this story")
     if e.get("page_theme"):

@@ -137,6 +137,9 @@ class Settings:
     # factor below; the grouper then places each article in its cluster's story
     backlog: bool = False
     backlog_min: int = 40
+    # later runs too (a store with active stories): the run's clusters join active stories at
+    # mean score >= threshold (persist.Backlog._targets); False: only a run with nothing active
+    backlog_runs: bool = False
     backlog_max: int = 3000
     backlog_k: int = 4
     backlog_mix: float = 0.3

@@ -75,10 +75,69 @@ class Backlog:
     def __init__(self, g: Grouper, keys: list[Any], docs: list[StoryDoc]):
         self.g = g
         keys, docs = keys[: g.s.backlog_max], docs[: g.s.backlog_max]
-        labels, moved = backlog_clusters(docs, g.s)
+        # a later run (the store has active stories): each article's scores against them
+        scored = self._active_scores(g, docs) if g.stories else None
+        # an article that an active story is about as near as the attach step's floor stays in
+        # its cluster: the attach step sees only this run's articles, not the active stories
+        fixed = {i for i, sc in enumerate(scored) if sc and sc[0][0] >= g.s.backlog_attach_floor} if scored else set()
+        labels, moved = backlog_clusters(docs, g.s, fixed)
         self.label = dict(zip(keys, labels))
         self.attached = {keys[i] for i in moved}
+        # cluster label -> its story; a cluster that joins an active story is mapped up front
         self._story: dict[int, int] = {}
+        self.joins: dict[int, float] = {}
+        # articles of a cluster that joins no active story but that one would take on its own:
+        # they take the usual decision (one by one)
+        self.alone: set[Any] = set()
+        if scored:
+            self._story, self.joins, alone = self._targets(g, labels, scored)
+            self.alone = {keys[i] for i in alone}
+
+    @staticmethod
+    def _active_scores(g: Grouper, docs: list[StoryDoc]) -> list[list[tuple[float, int]]]:
+        """Each doc's (score, story id) against the grouper's active stories, best first (its
+        candidates from the index; the score and time factor of ``Grouper.add``)."""
+        g._ident = None
+        out = []
+        for doc in docs:
+            vec = g.vectorize(doc, learn=False)
+            top = sorted(vec, key=vec.__getitem__, reverse=True)[:g.s.query_terms]
+            out.append(g._scored(vec, doc.day, top)[0])
+        return out
+
+    @staticmethod
+    def _targets(g: Grouper, labels: list[int], scored: list[list[tuple[float, int]]]
+                 ) -> tuple[dict[int, int], dict[int, float], set[int]]:
+        """The active story each cluster joins (a later run: the store already has stories).
+
+        A cluster joins the active story its members score highest on average (``scored``:
+        each member's (score, story id) list; 0 for a member that does not have the story among
+        its candidates), when that mean reaches the join threshold: average link between the
+        cluster and the story. Otherwise it starts a story of its own, without those of its
+        members that score at least the threshold with an active story: they are placed one
+        by one, as without the pass (a follow-up of a live story stays with it even when this
+        run's articles around it are new). Active stories are never merged or split here, so
+        ids stay stable. Returns ({label: story id}, {label: mean score}, indices of the
+        members placed one by one)."""
+        sums: dict[int, dict[int, float]] = {}
+        size: dict[int, int] = {}
+        for lab, pairs in zip(labels, scored):
+            size[lab] = size.get(lab, 0) + 1
+            acc = sums.setdefault(lab, {})
+            for sc, sid in pairs:
+                acc[sid] = acc.get(sid, 0.0) + sc
+        story: dict[int, int] = {}
+        means: dict[int, float] = {}
+        for lab, acc in sums.items():
+            if not acc:
+                continue
+            sid, total = min(acc.items(), key=lambda kv: (-kv[1], kv[0]))
+            mean = total / size[lab]
+            if mean >= g._thr:
+                story[lab], means[lab] = sid, round(mean, 4)
+        alone = {i for i, (lab, pairs) in enumerate(zip(labels, scored))
+                 if lab not in story and pairs and pairs[0][0] >= g._thr}
+        return story, means, alone
 
     @staticmethod
     def applies(g: Grouper, n: int) -> bool:
@@ -86,7 +145,8 @@ class Backlog:
         ``backlog_min`` articles and nothing is active (the restored grouper holds every story
         seen since the window before the run's first date, later ones included, and recent
         undated ones)."""
-        return bool(g.s.backlog and not g.stories and max(2, g.s.backlog_min) <= n and g.s.backlog_max >= 2)
+        return bool(g.s.backlog and (g.s.backlog_runs or not g.stories) and max(2, g.s.backlog_min) <= n
+                    and g.s.backlog_max >= 2)
 
     @staticmethod
     def size(g: Grouper, n: int) -> int:
@@ -95,11 +155,13 @@ class Backlog:
 
     def add(self, key: Any, doc: StoryDoc) -> Assignment:
         lab = self.label.get(key)
-        if lab is None:
+        if lab is None or key in self.alone:
             return self.g.add(doc)
         a = self.g.add(doc, into=self._story.get(lab, 0))
         if key in self.attached:
             a.explanation["attached"] = True
+        if lab in self.joins and not a.new:
+            a.explanation["cluster_score"] = self.joins[lab]
         if a.new:
             self._story[lab] = a.story_id
         return a
@@ -111,7 +173,8 @@ def backlog_labels(docs: list[StoryDoc], settings: Settings) -> list[int]:
     return backlog_clusters(docs, settings)[0]
 
 
-def backlog_clusters(docs: list[StoryDoc], settings: Settings) -> tuple[list[int], set[int]]:
+def backlog_clusters(docs: list[StoryDoc], settings: Settings, fixed: set[int] | frozenset[int] = frozenset()
+                     ) -> tuple[list[int], set[int]]:
     """Cluster labels for a whole backlog (``docs`` in the grouper's order), and the indices of
     the articles the attach step moved.
 
@@ -122,7 +185,7 @@ def backlog_clusters(docs: list[StoryDoc], settings: Settings) -> tuple[list[int
     by shared nearest neighbours (``stories.snn.snn_similarity``, the factors applied after the
     lift); then clusters of at most ``backlog_attach_size`` articles join the cluster their
     nearest outside neighbours are in (``stories.snn.attach_small``, over the factored
-    cosines)."""
+    cosines); a cluster with a member in ``fixed`` does not move."""
     import numpy as np
 
     from storyline.stories.snn import attach_small, average_link, cosine_matrix, snn_similarity
@@ -147,7 +210,7 @@ def backlog_clusters(docs: list[StoryDoc], settings: Settings) -> tuple[list[int
     if not settings.backlog_attach_size:
         return labels, set()
     return attach_small(sim * factor, labels, settings.backlog_attach_size, settings.backlog_attach_k,
-                        settings.backlog_attach_floor, settings.backlog_attach_ratio)
+                        settings.backlog_attach_floor, settings.backlog_attach_ratio, fixed=fixed)
 
 
 def damp_page_theme(entries: list[StoryDoc], strength: float, min_entries: int = 4) -> list[StoryDoc]:

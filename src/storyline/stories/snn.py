@@ -112,7 +112,7 @@ def merge_closest(sim: np.ndarray, groups: list[int], threshold: float, allowed=
 
 
 def attach_small(sim, labels: list[int], max_size: int, k: int = 2, floor: float = 0.2,
-                 ratio: float = 0.7, rounds: int = 3) -> tuple[list[int], set[int]]:
+                 ratio: float = 0.7, rounds: int = 3, fixed=frozenset()) -> tuple[list[int], set[int]]:
     """Clusters of at most ``max_size`` articles join the cluster their nearest outside
     neighbours are in (docs/stories.md, "Session 6").
 
@@ -123,7 +123,8 @@ def attach_small(sim, labels: list[int], max_size: int, k: int = 2, floor: float
     similarity reaches ``floor``, and, when the small cluster has other members, it reaches
     ``ratio`` x the article's closest similarity inside it too (a tight group that is only
     loosely near C is its own story). Smallest clusters first (ties by label), at most
-    ``rounds`` sweeps. Returns the new labels and the indices of the articles that moved."""
+    ``rounds`` sweeps. A cluster with a member in ``fixed`` stays (it can still be joined).
+    Returns the new labels and the indices of the articles that moved."""
     sim = np.asarray(sim, dtype=float)
     lab = list(labels)
     n = len(lab)
@@ -138,7 +139,7 @@ def attach_small(sim, labels: list[int], max_size: int, k: int = 2, floor: float
         changed = False
         for c in sorted(members, key=lambda c: (len(members[c]), c)):
             idx = members[c]
-            if not idx or len(idx) > max_size or len(idx) > n - kk:
+            if not idx or len(idx) > max_size or len(idx) > n - kk or any(i in fixed for i in idx):
                 continue
             target = None
             for i in idx:
