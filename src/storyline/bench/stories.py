@@ -190,21 +190,24 @@ def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=
     passes = 0
     n = 0
     for a, b in zip(cuts, cuts[1:]):
-        run = order[a:b]
-        # the backlog pass, as the pipeline runs it (persist.assign_stories) on each run
-        backlog = Backlog(g, run, [docs[i] for i in run]) if Backlog.applies(g, len(run)) else None
-        passes += backlog is not None
-        for i in run:
-            pred[i] = (backlog.add(i, docs[i]) if backlog else g.add(docs[i])).story_id
-            n += 1
-            if n % SETTLE_EVERY == 0:
-                g.settle()  # a no-op unless the settle pass is on; the pipeline settles each batch
+        # each run in its parts, clustered by the backlog pass or one by one, as the pipeline
+        # runs it (persist.assign_stories)
+        for start, end, clustered in Backlog.parts(g, b - a):
+            part = order[a + start:a + end]
+            backlog = Backlog(g, part, [docs[i] for i in part]) if clustered else None
+            passes += backlog is not None
+            for i in part:
+                pred[i] = (backlog.add(i, docs[i]) if backlog else g.add(docs[i])).story_id
+                n += 1
+                if n % SETTLE_EVERY == 0:
+                    g.settle()  # a no-op unless the settle pass is on; the pipeline settles each batch
         g.settle()
         g.drain_retired()
     t_group = time.perf_counter() - t1
     return {"pred": [g.resolve(pred[i]) for i in range(len(rows))], "group_s": t_group, "total_s": time.perf_counter() - t0,
             "annotate_s": t_ann, "path": "direct" + ("+annotations" if ann_fn else " (text only)")
-            + (" + backlog pass" if passes else "") + (f", {runs} runs ({passes} clustered)" if runs > 1 else "")}
+            + (" + backlog pass" if passes else "") + (f", {runs} runs" if runs > 1 else "")
+            + (f" ({passes} parts clustered)" if passes > 1 or (runs > 1 and passes) else "")}
 
 
 def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None) -> dict[str, Any] | None:

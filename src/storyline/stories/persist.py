@@ -151,7 +151,25 @@ class Backlog:
     @staticmethod
     def size(g: Grouper, n: int) -> int:
         """How many of a run's ``n`` articles the pass clusters (0 when it does not apply)."""
-        return min(n, g.s.backlog_max) if Backlog.applies(g, n) else 0
+        return sum(b - a for a, b, clustered in Backlog.parts(g, n) if clustered)
+
+    @staticmethod
+    def parts(g: Grouper, n: int) -> list[tuple[int, int, bool]]:
+        """A run of ``n`` articles (in the grouper's order) as consecutive parts ``(start, end,
+        clustered)``. A run of at most ``backlog_max`` is one part. A bigger one is cut into
+        equal parts of at most ``backlog_max``, each clustered in turn against the stories of
+        the parts before it, when later runs are clustered (``backlog_runs``); otherwise only
+        its first ``backlog_max`` are, and the rest go one by one. A run the pass does not
+        apply to is one part, one by one."""
+        if not Backlog.applies(g, n):
+            return [(0, n, False)] if n else []
+        cap = g.s.backlog_max
+        if n <= cap or not g.s.backlog_runs:
+            m = min(n, cap)
+            return [(0, m, True)] + ([(m, n, False)] if m < n else [])
+        k = -(-n // cap)
+        cuts = [round(i * n / k) for i in range(k + 1)]
+        return [(a, b, True) for a, b in zip(cuts, cuts[1:])]
 
     def add(self, key: Any, doc: StoryDoc) -> Assignment:
         lab = self.label.get(key)
@@ -374,17 +392,25 @@ def assign_stories(
     g = restore_grouper(con, first_day, settings)
     total = len(work)
     done = 0
-    # the backlog pass: a run with nothing active to join is clustered as a whole first
+    for start, end, clustered in Backlog.parts(g, total):
+        done = _assign_part(con, g, work[start:end], clustered, counts, done, total, progress)
+    return counts
+
+
+def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], clustered: bool,
+                 counts: dict[str, Any], done: int, total: int,
+                 progress: Callable[[int, int], None] | None) -> int:
+    """Group one part of a run (``Backlog.parts``): clustered by the backlog pass first, or one
+    by one; batches of ``BATCH`` articles, one transaction each. Returns ``done`` + the part."""
     backlog: Backlog | None = None
     all_docs: dict[int, StoryDoc] = {}
-    n_pass = Backlog.size(g, total)
-    if n_pass:
+    if clustered:
         if progress is not None:
-            progress(0, total)  # the clustering takes a few seconds before the first batch
-        head = [r["id"] for r in work[:n_pass]]
+            progress(done, total)  # the clustering takes a few seconds before the first batch
+        head = [r["id"] for r in work]
         all_docs = load_docs(con, head, g.s.page_theme, g.s.page_theme_min, g.s.use_annotations)
         backlog = Backlog(g, head, [all_docs[i] for i in head])
-        counts["backlog"] = n_pass
+        counts["backlog"] = counts.get("backlog", 0) + len(head)
     for batch in _chunks(work, BATCH):
         ids = [r["id"] for r in batch]
         docs = {i: all_docs[i] for i in ids if i in all_docs}
@@ -426,7 +452,7 @@ def assign_stories(
         done += len(batch)
         if progress:
             progress(done, total)
-    return counts
+    return done
 
 
 # ------------------------------------------------------------------- decisions
