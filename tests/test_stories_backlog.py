@@ -197,6 +197,10 @@ def test_bench_stories_reports_the_backlog_pass_and_one_by_one(tmp_path, rows, c
     assert out[False]["path"].endswith("+ backlog pass") and "backlog" not in out[True]["path"]
     assert out[False]["articles"] == out[True]["articles"] == 200
     assert min(out[False]["f1"], out[True]["f1"]) >= 0.95
+    # in 2 runs of 100 (each over backlog_min), both clustered
+    assert main(["bench", "stories", str(f), "--direct", "--no-annotate", "--no-baseline", "--json", "--runs", "2"]) == 0
+    two = json.loads(capsys.readouterr().out)
+    assert two["path"].endswith("2 runs (2 parts clustered)") and two["articles"] == 200 and two["f1"] >= 0.95
 
 
 def test_process_summary_counts_the_backlog(tmp_path, rows):

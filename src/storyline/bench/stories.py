@@ -210,8 +210,11 @@ def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=
             + (f" ({passes} parts clustered)" if passes > 1 or (runs > 1 and passes) else "")}
 
 
-def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None) -> dict[str, Any] | None:
-    """The real pipeline on a temporary store; None when storyline.pipeline is not there yet."""
+def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None, runs: int = 1) -> dict[str, Any] | None:
+    """The real pipeline on a temporary store; None when storyline.pipeline is not there yet.
+
+    ``runs``: group the processed articles in that many consecutive runs (the store's own order:
+    by date, then id), each a ``storyline process`` of its own."""
     try:
         from storyline import pipeline
     except ImportError:
@@ -220,7 +223,7 @@ def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None) -> dic
         return None
     from storyline.store import connect
     from storyline.stories import Settings
-    from storyline.stories.persist import assign_stories
+    from storyline.stories.persist import _pending, assign_stories
 
     settings = settings or Settings.load()
 
@@ -230,7 +233,17 @@ def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None) -> dic
         pipeline.ingest_paths(con, [str(path)])
         pipeline.process(con, stages=("clean", "annotate"))
         t1 = time.perf_counter()
-        res = assign_stories(con, settings=settings)
+        if runs > 1:
+            ids = [r["id"] for r in _pending(con, None) if not r["is_liveblog"]]
+            runs = max(1, min(runs, len(ids) or 1))
+            cuts = [round(k * len(ids) / runs) for k in range(runs + 1)]
+            backlog = 0
+            for a, b in zip(cuts, cuts[1:]):
+                backlog += assign_stories(con, ids[a:b], settings=settings).get("backlog", 0)
+            res = {"backlog": backlog}
+            assign_stories(con, settings=settings)  # the containers (live-blog pages), if any
+        else:
+            res = assign_stories(con, settings=settings)
         t_group = time.perf_counter() - t1
         total = time.perf_counter() - t0
         by_ext = {str(r[0]): r[1] for r in con.execute(
@@ -240,7 +253,7 @@ def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None) -> dic
     pred = [by_ext.get(str(r["id"]), -1 - i) for i, r in enumerate(rows)]
     return {"pred": pred, "group_s": t_group, "total_s": total, "ungrouped": len(missing),
             "path": "pipeline" + ("" if settings.use_annotations else " (text features)")
-            + (" + backlog pass" if res.get("backlog") else "")}
+            + (" + backlog pass" if res.get("backlog") else "") + (f", {runs} runs" if runs > 1 else "")}
 
 
 def add_arguments(p) -> None:
@@ -251,8 +264,8 @@ def add_arguments(p) -> None:
     p.add_argument("--ann-cache", metavar="DIR",
                    help="cache the annotations under DIR (keyed by the file's sha256) and reuse them")
     p.add_argument("--runs", type=int, default=1, metavar="N",
-                   help="with --direct: feed the file in N consecutive runs (date order), each clustered "
-                        "by the backlog pass against the stories of the runs before it")
+                   help="feed the file in N consecutive runs (date order), each clustered by the "
+                        "backlog pass against the stories of the runs before it")
     p.add_argument("--one-by-one", action="store_true",
                    help="turn the backlog pass off: every article grouped one by one, as later runs are")
     p.add_argument("--batch-snn", action="store_true",
@@ -271,7 +284,7 @@ def run(args) -> int:
     from storyline.stories import Settings
 
     settings = Settings.load(backlog=False) if getattr(args, "one_by_one", False) else None
-    res = None if args.direct else group_pipeline(path, rows, settings)
+    res = None if args.direct else group_pipeline(path, rows, settings, runs=getattr(args, "runs", 1) or 1)
     if res is None:
         anns = None
         if not args.no_annotate and getattr(args, "ann_cache", None):
