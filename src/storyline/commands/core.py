@@ -129,7 +129,7 @@ def _process(con, args) -> pipeline.ProcessSummary:
 def _print_process(p: pipeline.ProcessSummary) -> None:
     print(f"cleaned {p.cleaned} ({p.liveblogs} live blogs split into {p.entries} entries), "
           f"annotated {p.annotated}, grouped {p.grouped}"
-          f"{f' ({p.backlog} clustered as one backlog)' if p.backlog else ''} into {p.stories_touched} stories touched, "
+          f"{f' ({p.backlog} clustered by the backlog pass)' if p.backlog else ''} into {p.stories_touched} stories touched, "
           f"compared {p.compared} stories")
 
 
