@@ -40,3 +40,17 @@ def test_merging_groups_starts_from_the_groupers_stories():
     lab = merge_groups(s, ["a", "a", "x", "b", "b"], 0.30)
     assert lab[0] == lab[1] != lab[2] and lab[3] == lab[4]
     assert len(set(merge_groups(s, ["a", "a", "a", "a", "a"], 0.99))) == 1
+
+
+def test_top_k_is_the_stable_argsort_prefix_ties_and_all():
+    from storyline.stories.snn import top_k
+
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        m, n = int(rng.integers(1, 25)), int(rng.integers(2, 30))
+        k = int(rng.integers(1, n + 2))
+        a = np.round(rng.random((m, n)), 1)  # one decimal: many ties
+        if trial % 3 == 0:
+            a[np.arange(min(m, n)), np.arange(min(m, n))] = -np.inf
+        assert (top_k(a, k) == np.argsort(-a, axis=1, kind="stable")[:, :k]).all(), (m, n, k)
+    assert top_k([0.2, 0.9, 0.9, 0.1], 2).tolist() == [[1, 2]]

@@ -9,6 +9,23 @@ from __future__ import annotations
 import numpy as np
 
 
+def top_k(a, k: int) -> np.ndarray:
+    """Column indices of the ``k`` largest values of each row of ``a``, largest first, ties to
+    the lower index: the same as ``np.argsort(-a, axis=1, kind="stable")[:, :k]``, without
+    sorting whole rows (a partition finds each row's k-th value; only the values at or above it
+    are sorted)."""
+    a = np.atleast_2d(np.asarray(a, dtype=float))
+    m, n = a.shape
+    if k >= n or k < 1 or m == 0:
+        return np.argsort(-a, axis=1, kind="stable")[:, :max(k, 0)]
+    kth = -np.partition(-a, k - 1, axis=1)[:, k - 1]
+    r, c = np.nonzero(a >= kth[:, None])
+    order = np.lexsort((c, -a[r, c], r))
+    r, c = r[order], c[order]
+    starts = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=m))[:-1]])
+    return c[starts[:, None] + np.arange(k)[None, :]]
+
+
 def snn_similarity(sim, k: int = 4, a: float = 0.3, floor: float = -1.0) -> np.ndarray:
     """max(cos, a*cos + (1-a)*J) of a square cosine matrix ``sim`` (ties in the neighbour order
     go to the lower index); a neighbour whose cosine is below ``floor`` does not count."""
@@ -21,7 +38,7 @@ def snn_similarity(sim, k: int = 4, a: float = 0.3, floor: float = -1.0) -> np.n
     kk = min(k, n - 1)
     from scipy.sparse import csr_matrix
 
-    nearest = np.argsort(-s2, axis=1, kind="stable")[:, :kk]
+    nearest = top_k(s2, kk)
     rows = np.repeat(np.arange(n), kk)
     cols = nearest.ravel()
     keep = sim[rows, cols] >= floor
@@ -145,7 +162,7 @@ def attach_small(sim, labels: list[int], max_size: int, k: int = 2, floor: float
             for i in idx:
                 row = sim[i].copy()
                 row[idx] = -np.inf
-                near = np.argsort(-row, kind="stable")[:kk]
+                near = top_k(row, kk)[0]
                 where = {lab[j] for j in near}
                 mean = float(row[near].mean())
                 inside = max((sim[i, j] for j in idx if j != i), default=None)
