@@ -169,7 +169,7 @@ def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=
     runs is: each run gets the backlog pass when it applies (``Backlog.applies``), against the
     stories of the runs before it."""
     from storyline.stories import Grouper, doc_from_record
-    from storyline.stories.persist import Backlog
+    from storyline.stories.persist import Backlog, equal_cuts
 
     t0 = time.perf_counter()
     have = anns is not None
@@ -185,8 +185,8 @@ def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=
     t1 = time.perf_counter()
     docs = {i: doc_from_record(rows[i], anns[i]) for i in order}
     pred: dict[int, int] = {}
-    runs = max(1, min(int(runs), len(order) or 1))
-    cuts = [round(k * len(order) / runs) for k in range(runs + 1)]
+    cuts = equal_cuts(len(order), int(runs))
+    runs = len(cuts) - 1
     passes = 0
     n = 0
     for a, b in zip(cuts, cuts[1:]):
@@ -207,7 +207,7 @@ def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=
     return {"pred": [g.resolve(pred[i]) for i in range(len(rows))], "group_s": t_group, "total_s": time.perf_counter() - t0,
             "annotate_s": t_ann, "path": "direct" + ("+annotations" if ann_fn else " (text only)")
             + (" + backlog pass" if passes else "") + (f", {runs} runs" if runs > 1 else "")
-            + (f" ({passes} parts clustered)" if passes > 1 or (runs > 1 and passes) else "")}
+            + (f" ({passes} parts clustered)" if passes and (runs > 1 or passes > 1) else "")}
 
 
 def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None, runs: int = 1) -> dict[str, Any] | None:
@@ -223,7 +223,7 @@ def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None, runs: 
         return None
     from storyline.store import connect
     from storyline.stories import Settings
-    from storyline.stories.persist import _pending, assign_stories
+    from storyline.stories.persist import _pending, assign_stories, equal_cuts
 
     settings = settings or Settings.load()
 
@@ -235,8 +235,8 @@ def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None, runs: 
         t1 = time.perf_counter()
         if runs > 1:
             ids = [r["id"] for r in _pending(con, None) if not r["is_liveblog"]]
-            runs = max(1, min(runs, len(ids) or 1))
-            cuts = [round(k * len(ids) / runs) for k in range(runs + 1)]
+            cuts = equal_cuts(len(ids), runs)
+            runs = len(cuts) - 1
             backlog = 0
             for a, b in zip(cuts, cuts[1:]):
                 backlog += assign_stories(con, ids[a:b], settings=settings).get("backlog", 0)

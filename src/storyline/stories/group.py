@@ -129,9 +129,9 @@ class Settings:
     # figures (True), or from the text alone (False: its capitalised names, years and numbers)
     # when the store loads articles (persist.load_docs); the comparison uses the annotations either way
     use_annotations: bool = True
-    # backlog pass (persist.assign_stories): a run that starts with no active story and has at
-    # least backlog_min articles has its first backlog_max clustered as a whole first (the rest
-    # go one by one), by average link over
+    # backlog pass (persist.assign_stories): a run of at least backlog_min articles (with
+    # backlog_runs, also one into a store with active stories) is clustered as a whole first,
+    # in parts of at most backlog_max (persist.Backlog.parts), by average link over
     # max(cos, backlog_mix*cos + (1-backlog_mix)*J) at backlog_threshold (J: overlap of the
     # articles' backlog_k nearest neighbours; stories.snn), times the time factor and the year
     # factor below; the grouper then places each article in its cluster's story
@@ -590,15 +590,8 @@ class Grouper:
                     return Assignment(doc.article_id, sid, dup.score, False,
                                       {"duplicate_of": dup.original, "kind": dup.kind, "similarity": dup.score},
                                       dup)
-        if self._learned:
-            vec, pvec = self.vectorize_channels(doc)
-        else:
-            vec, pvec = self.vectorize(doc), None
+        vec, pvec, top, scored, n_cand = self._query(doc, learn=True)
         thr = self._thr
-        # = heapq.nlargest(k, vec, key=...) (documented equivalent), 4x faster on ~100 features
-        top = sorted(vec, key=vec.__getitem__, reverse=True)[:max(self.s.query_terms, self.s.index_terms)]
-        self._ident = self._top_ident(doc, vec, top) if self._identity_on else None
-        scored, n_cand = self._scored(vec, doc.day, top[:self.s.query_terms], pvec, doc)
         best_sid, best = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
         if into is not None and (into == 0 or into in self.stories):
             return self._place(doc, vec, top, pvec, into, scored, n_cand, dup, sketch)
@@ -634,6 +627,29 @@ class Grouper:
         elif self.dedup is not None:
             self.dedup.add(doc.article_id, doc.body, sketch)
         return Assignment(doc.article_id, st.id, round(best, 4), new, expl, dup)
+
+    def _query(self, doc: StoryDoc, learn: bool):
+        """The doc's vectors, heaviest features and scored candidate stories, as ``add`` uses
+        them: (vec, pvec or None, top features, [(score, story id)] best first, candidates)."""
+        if self._learned:
+            vec, pvec = self.vectorize_channels(doc, learn=learn)
+        else:
+            vec, pvec = self.vectorize(doc, learn=learn), None
+        # = heapq.nlargest(k, vec, key=...) (documented equivalent), 4x faster on ~100 features
+        top = sorted(vec, key=vec.__getitem__, reverse=True)[:max(self.s.query_terms, self.s.index_terms)]
+        self._ident = self._top_ident(doc, vec, top) if self._identity_on else None
+        scored, n_cand = self._scored(vec, doc.day, top[:self.s.query_terms], pvec, doc)
+        return vec, pvec, top, scored, n_cand
+
+    def scores(self, doc: StoryDoc) -> list[tuple[float, int]]:
+        """(score, story id) of the active stories ``add`` would weigh for ``doc``, best first,
+        without adding it or counting it in the document frequencies."""
+        return self._query(doc, learn=False)[3]
+
+    @property
+    def threshold(self) -> float:
+        """The score an article needs to join a story (the learned score's own when it is on)."""
+        return self._thr
 
     def _place(self, doc: StoryDoc, vec, top, pvec, into: int, scored, n_cand: int, dup, sketch) -> Assignment:
         """``add`` with the story chosen by the caller (``into``: 0 = a new story)."""

@@ -20,6 +20,7 @@ import dataclasses
 import json
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -66,17 +67,17 @@ def load_docs(con: sqlite3.Connection, ids: list[int], page_theme: float = 0.0,
 
 
 class Backlog:
-    """The backlog pass over one run: the first ``backlog_max`` articles of the run (``keys``,
-    ``docs`` in the grouper's order) clustered by :func:`backlog_clusters`; :meth:`add` then
-    gives each to its cluster's story through ``Grouper.add(doc, into=...)``, the first article
-    of a cluster starting it. Articles past the first ``backlog_max`` (a bigger run) are added
-    one by one, against the stories the pass made and those they start."""
+    """The backlog pass over one part of a run (:meth:`parts`; ``keys``, ``docs`` in the
+    grouper's order, at most ``backlog_max``) clustered by :func:`backlog_clusters`; :meth:`add`
+    then gives each to its cluster's story through ``Grouper.add(doc, into=...)``: an active
+    story the cluster joins (:meth:`_targets`, when the grouper has stories already), or one the
+    cluster's first article starts."""
 
     def __init__(self, g: Grouper, keys: list[Any], docs: list[StoryDoc]):
         self.g = g
         keys, docs = keys[: g.s.backlog_max], docs[: g.s.backlog_max]
         # a later run (the store has active stories): each article's scores against them
-        scored = self._active_scores(g, docs) if g.stories else None
+        scored = [g.scores(d) for d in docs] if g.stories else None
         # an article that an active story is about as near as the attach step's floor stays in
         # its cluster: the attach step sees only this run's articles, not the active stories
         fixed = {i for i, sc in enumerate(scored) if sc and sc[0][0] >= g.s.backlog_attach_floor} if scored else set()
@@ -94,18 +95,6 @@ class Backlog:
             self.alone = {keys[i] for i in alone}
 
     @staticmethod
-    def _active_scores(g: Grouper, docs: list[StoryDoc]) -> list[list[tuple[float, int]]]:
-        """Each doc's (score, story id) against the grouper's active stories, best first (its
-        candidates from the index; the score and time factor of ``Grouper.add``)."""
-        g._ident = None
-        out = []
-        for doc in docs:
-            vec = g.vectorize(doc, learn=False)
-            top = sorted(vec, key=vec.__getitem__, reverse=True)[:g.s.query_terms]
-            out.append(g._scored(vec, doc.day, top)[0])
-        return out
-
-    @staticmethod
     def _targets(g: Grouper, labels: list[int], scored: list[list[tuple[float, int]]]
                  ) -> tuple[dict[int, int], dict[int, float], set[int]]:
         """The active story each cluster joins (a later run: the store already has stories).
@@ -119,10 +108,9 @@ class Backlog:
         run's articles around it are new). Active stories are never merged or split here, so
         ids stay stable. Returns ({label: story id}, {label: mean score}, indices of the
         members placed one by one)."""
+        size = Counter(labels)
         sums: dict[int, dict[int, float]] = {}
-        size: dict[int, int] = {}
         for lab, pairs in zip(labels, scored):
-            size[lab] = size.get(lab, 0) + 1
             acc = sums.setdefault(lab, {})
             for sc, sid in pairs:
                 acc[sid] = acc.get(sid, 0.0) + sc
@@ -133,25 +121,20 @@ class Backlog:
                 continue
             sid, total = min(acc.items(), key=lambda kv: (-kv[1], kv[0]))
             mean = total / size[lab]
-            if mean >= g._thr:
+            if mean >= g.threshold:
                 story[lab], means[lab] = sid, round(mean, 4)
         alone = {i for i, (lab, pairs) in enumerate(zip(labels, scored))
-                 if lab not in story and pairs and pairs[0][0] >= g._thr}
+                 if lab not in story and pairs and pairs[0][0] >= g.threshold}
         return story, means, alone
 
     @staticmethod
     def applies(g: Grouper, n: int) -> bool:
         """Whether a run of ``n`` articles gets the pass: it is on, the run has at least
-        ``backlog_min`` articles and nothing is active (the restored grouper holds every story
-        seen since the window before the run's first date, later ones included, and recent
-        undated ones)."""
+        ``backlog_min`` articles, and either later runs are clustered too (``backlog_runs``) or
+        nothing is active (the restored grouper holds every story seen since the window before
+        the run's first date, later ones included, and recent undated ones)."""
         return bool(g.s.backlog and (g.s.backlog_runs or not g.stories) and max(2, g.s.backlog_min) <= n
                     and g.s.backlog_max >= 2)
-
-    @staticmethod
-    def size(g: Grouper, n: int) -> int:
-        """How many of a run's ``n`` articles the pass clusters (0 when it does not apply)."""
-        return sum(b - a for a, b, clustered in Backlog.parts(g, n) if clustered)
 
     @staticmethod
     def parts(g: Grouper, n: int) -> list[tuple[int, int, bool]]:
@@ -167,8 +150,7 @@ class Backlog:
         if n <= cap or not g.s.backlog_runs:
             m = min(n, cap)
             return [(0, m, True)] + ([(m, n, False)] if m < n else [])
-        k = -(-n // cap)
-        cuts = [round(i * n / k) for i in range(k + 1)]
+        cuts = equal_cuts(n, -(-n // cap))
         return [(a, b, True) for a, b in zip(cuts, cuts[1:])]
 
     def add(self, key: Any, doc: StoryDoc) -> Assignment:
@@ -183,6 +165,13 @@ class Backlog:
         if a.new:
             self._story[lab] = a.story_id
         return a
+
+
+def equal_cuts(n: int, k: int) -> list[int]:
+    """Boundaries of ``n`` items cut into ``k`` consecutive parts of (about) equal size:
+    ``[0, ..., n]`` (``k`` at least 1, at most ``n``)."""
+    k = max(1, min(k, n or 1))
+    return [round(i * n / k) for i in range(k + 1)]
 
 
 def backlog_labels(docs: list[StoryDoc], settings: Settings) -> list[int]:
