@@ -51,6 +51,10 @@ def body(*lines: str) -> str:
     ("Facebook Twitter WhatsApp Email", "share"),
     ("Advertisement", "furniture"),
     ("This article was amended on 16 February 2025 to correct a name.", "furniture"),
+    ("Follow the day's news from Port Allard as it happens, with updates from our reporters.", "furniture"),
+    ("Welcome to our live coverage of the Dunmere by-election count.", "furniture"),
+    ("Our live coverage is updated throughout the day. Times are UK time.", "furniture"),
+    ("All times are GMT.", "furniture"),
 ])
 def test_each_rule_removes_its_line_and_keeps_the_story(line, reason):
     cleaned = clean_text(body(STORY[0], line, STORY[1]), "Night ferry for Dunmere")
@@ -78,6 +82,10 @@ def test_each_rule_removes_its_line_and_keeps_the_story(line, reason):
     "Share prices of the town's water company were unaffected.",
     "Final score: Dunmere Rovers 2 Port Allard Athletic 1.",
     "Here are his comments in full:",
+    "As it happens, the harbour master was away on the night of the storm.",
+    "Follow-up inspections found cracks in two more piers, the council said.",
+    "Welcome to Dunmere signs were taken down when the bypass opened in 1998.",
+    "Times are hard for the town's fishing fleet, the union says.",
 ])
 def test_real_text_is_kept(line):
     cleaned = clean_text(body(STORY[0], line, STORY[1]), "Night ferry for Dunmere")
@@ -186,6 +194,26 @@ def test_live_blog_splits_into_lead_and_entries():
     assert {r.text: r.reason for r in cleaned.removed} == {
         "13:36": "timestamp", "12:58": "timestamp", "12:20": "timestamp",
         "Marchers fill Harbour Street. Picture: Grace Obi": "caption", "Join our commenting forum": "prompt"}
+
+
+def test_live_blog_standing_intro_is_not_a_lead_entry():
+    # a blog's daily "follow along" lines are furniture: left in, they would become the lead
+    # entry, and a story of its own under the page headline
+    intro = ["Follow the day's news from the coast as it happens, with updates from our reporters.",
+             "Our live coverage is updated throughout the day. Times are UK time."]
+    lead = LIVE.split("\n")[:2]
+    title = "Port Allard protest live: thousands march against harbour tunnel"
+    cleaned = clean_text(LIVE.replace("\n".join(lead), "\n".join(intro), 1), title)
+    assert cleaned.is_liveblog
+    assert [(e.position, e.title) for e in cleaned.entries] == [
+        (1, "In Pictures: The march reaches the town hall"), (2, "Mayor says she will meet organisers"),
+        (3, "What happens to the tunnel now?")]
+    assert {r.text: r.reason for r in cleaned.removed if r.text in intro} == {t: "furniture" for t in intro}
+    # with a real lead under the intro, the lead entry keeps the lead and only the lead
+    cleaned = clean_text(LIVE.replace(lead[0], "\n".join(intro + [lead[0]]), 1), title)
+    assert cleaned.entries[0].position == 0 and cleaned.entries[0].paragraphs == [
+        "Thousands of people are marching through Port Allard against the harbour tunnel.",
+        "Organisers say 15,000 have joined; police have not given a figure."]
 
 
 def test_live_blog_standfirst_without_full_stop_stays_in_the_lead():
