@@ -33,6 +33,15 @@ def explain_parts(member: dict[str, Any]) -> list[str]:
                      f"{e['cluster_score']})")
     if e.get("attached"):
         parts.append("joined from a small cluster: its nearest articles outside it were all in this story")
+    near = e.get("nearest")
+    if isinstance(near, dict) and near.get("members"):
+        ids = [str(a) for a in near["members"]]
+        named = ", ".join(ids[:-1]) + " and " + ids[-1] if len(ids) > 1 else ids[0]
+        # the margin equals the mean when no other story had a member near it
+        margin = near.get("margin")
+        rival = f", {margin} above any other story's nearest" if margin not in (None, near.get("mean")) else ""
+        parts.append(f"below the threshold on average, but its nearest articles ({named}) are in this story "
+                     f"(mean similarity {near.get('mean')}{rival})")
     if e.get("page_theme"):
         parts.append(f"live-blog theme weighed down: {', '.join(map(str, e['page_theme']))}")
     return parts
