@@ -9,7 +9,9 @@ records in date order and it returns an :class:`Assignment` for each. It keeps
 - an inverted index (:mod:`storyline.stories.index`) over the stories of the time window, so
   candidate retrieval costs the same at the millionth article as at the hundredth;
 - a duplicate detector (:mod:`storyline.stories.dedup`): copies join their original's story
-  without moving its centroid, so a story counts outlets, not copies.
+  without moving its centroid, so a story counts outlets, not copies;
+- each story's last members' vectors (``Story.recent``), so an article that no story takes on
+  average can join the story its nearest members are in (``Grouper._nearest_story``).
 
 Same input in the same order gives the same stories and ids (no randomness, ties go to the
 lower story id). Stories leaving the window are moved to ``retired`` for the caller to save.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 import tomllib
+from collections import deque
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
@@ -125,6 +128,19 @@ class Settings:
     # a story is settled only when an article's runner-up (or, for a new story, its closest
     # story) scored at least this much: other stories are not near enough to merge with
     settle_near: float = 0.2
+    # nearest-member attach (session 8; ``Grouper._nearest_story``; cosine score only): an
+    # article that no story takes on average joins the story of its ``attach_k`` nearest
+    # members from other outlets (cosine times the time factor), when those are all in one
+    # story, their mean reaches ``attach_floor``, beats the nearest member of any other story
+    # by ``attach_margin`` and reaches ``attach_cohesion`` x the story's average cosine between
+    # its members; only candidate stories scoring at least ``attach_prefilter`` are searched,
+    # over their last ``attach_members`` members (attach_k 0: off)
+    attach_k: int = 0
+    attach_floor: float = 0.3
+    attach_margin: float = 0.1
+    attach_prefilter: float = 0.1
+    attach_members: int = 60
+    attach_cohesion: float = 0.0
     # build the grouping features from the annotate stage's entities, places, dates and
     # figures (True), or from the text alone (False: its capitalised names, years and numbers)
     # when the store loads articles (persist.load_docs); the comparison uses the annotations either way
@@ -217,7 +233,7 @@ class Story:
 
     __slots__ = ("id", "centroid", "norm2", "n", "first", "last", "members", "outlets", "n_copies",
                  "index_keys", "title_cands", "_core", "_core_at", "lead", "idents",
-                 "years", "n_years", "persons", "n_persons")
+                 "years", "n_years", "persons", "n_persons", "recent")
 
     def __init__(self, story_id: int):
         self.id = story_id
@@ -241,6 +257,9 @@ class Story:
         self.n_years = 0
         self.persons: dict[str, int] = {}
         self.n_persons = 0
+        # (article id, outlet, unit vector) of the last members, for the nearest-member attach
+        # (None: off)
+        self.recent: deque[tuple[Any, str, dict[str, float]]] | None = None
 
     def count_sets(self, years, persons) -> None:
         if years:
@@ -389,6 +408,8 @@ class Grouper:
         self._coef = [float(m.get(t, 0.0)) for t in MODEL_TERMS]
         self._bias = float(m.get("bias", 0.0))
         self._thr = self.s.model_threshold if self._learned else self.s.threshold
+        # nearest-member attach: its floor and margin are cosines, so the cosine score only
+        self._attach_on = self.s.attach_k > 0 and not self._learned
         # settle: member vectors of the active stories, stories touched since the last pass
         self._settle_on = self.s.settle
         self.vecs: dict[Any, dict[str, float]] = {}
@@ -564,10 +585,16 @@ class Grouper:
         self.touched.add(st.id)
         if self._settle_on:
             self.vecs[doc.article_id] = vec
+        if self._attach_on:
+            if st.recent is None:
+                st.recent = deque(maxlen=max(1, self.s.attach_members))
+            st.recent.append((doc.article_id, doc.outlet, vec))
 
     def add(self, doc: StoryDoc, into: int | None = None) -> Assignment:
         """Assign one article to a story (new or existing) and return why.
 
+        The best-scoring story takes it at ``threshold``; below that, the story of its nearest
+        members may (``_nearest_story``, explanation ``nearest``); else it starts a story.
         ``into`` places the article instead of the threshold deciding (the pipeline's backlog
         pass, which clusters a whole backlog first): 0 starts a new story, a story id joins
         that story (when it is still active; else the usual decision). The score and the
@@ -595,12 +622,26 @@ class Grouper:
         best_sid, best = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
         if into is not None and (into == 0 or into in self.stories):
             return self._place(doc, vec, top, pvec, into, scored, n_cand, dup, sketch)
-        if best_sid is not None and best >= thr and (not self.s.background_weight or self._beats_background(scored)):
+        joins = best_sid is not None and best >= thr
+        # no story takes it on average: perhaps its nearest members do (``_nearest_story``)
+        near = self._nearest_story(vec, doc, scored) if self._attach_on and scored and not joins else None
+        if joins and (not self.s.background_weight or self._beats_background(scored)):
             st = self.stories[best_sid]
             expl = self.explain(vec, st, doc)
             expl.update(score=round(best, 4), candidates=n_cand)
             if len(scored) > 1:
                 expl["runner_up"] = {"story": scored[1][1], "score": round(scored[1][0], 4)}
+            new = False
+        elif near is not None:
+            # below the threshold on average, but its nearest members are all in one story
+            st = self.stories[near["story"]]
+            best = next(sc for sc, sid in scored if sid == st.id)
+            expl = self.explain(vec, st, doc)
+            expl.update(score=round(best, 4), candidates=n_cand,
+                        nearest={k: near[k] for k in ("members", "mean", "margin", "cohesion")})
+            other = [(x, sid) for x, sid in scored if sid != st.id]
+            if other:
+                expl["runner_up"] = {"story": other[0][1], "score": round(other[0][0], 4)}
             new = False
         else:
             st = self._new_story()
@@ -640,6 +681,55 @@ class Grouper:
         self._ident = self._top_ident(doc, vec, top) if self._identity_on else None
         scored, n_cand = self._scored(vec, doc.day, top[:self.s.query_terms], pvec, doc)
         return vec, pvec, top, scored, n_cand
+
+    def _nearest_story(self, vec: dict[str, float], doc: StoryDoc, scored: list[tuple[float, int]]
+                       ) -> dict[str, Any] | None:
+        """The story an article joins through its nearest members, or None (``attach_*`` settings).
+
+        Average linkage asks an article to resemble a story's members on average; a short or
+        off-centre report of a big story resembles only a few of them (docs/stories.md, "Session
+        8"). Among the candidate stories scoring at least ``attach_prefilter``, the article's
+        cosines to their last ``attach_members`` members, times each story's time factor, are
+        ranked (ties: lower story id, then earlier member); members from the article's own
+        outlet do not count (house style, or the same live-blog page, would vote). When the
+        ``attach_k`` nearest are all in one story, their mean reaches ``attach_floor``, beats the
+        nearest member of every other story by ``attach_margin`` and is at least
+        ``attach_cohesion`` x the story's cohesion (the average cosine between its members,
+        (|sum|^2 - n) / (n (n - 1)): a tight story that the article resembles much less than its
+        members resemble each other is another event of the same kind), the article joins that
+        story: {"story", "members" (their article ids), "mean", "margin", "cohesion"}."""
+        s = self.s
+        k = s.attach_k
+        day, outlet = doc.day, doc.outlet
+        near: list[tuple[float, int, int, Any]] = []
+        for sc, sid in scored:
+            if sc < s.attach_prefilter:
+                continue
+            st = self.stories[sid]
+            tf = self._time_factor(st, day)
+            if not tf or not st.recent:
+                continue
+            for pos, (aid, out, mv) in enumerate(st.recent):
+                if outlet and out == outlet:
+                    continue  # its own outlet's reports: house style, or the same live-blog page
+                near.append((fast.dot(vec, mv) * tf, sid, pos, aid))
+        if len(near) < k:
+            return None
+        near.sort(key=lambda x: (-x[0], x[1], x[2]))
+        top = near[:k]
+        sid = top[0][1]
+        if any(x[1] != sid for x in top):
+            return None
+        mean = sum(x[0] for x in top) / k
+        rival = max((x[0] for x in near if x[1] != sid), default=0.0)
+        if mean < s.attach_floor or mean - rival < s.attach_margin:
+            return None
+        st = self.stories[sid]
+        cohesion = (st.norm2 - st.n) / (st.n * (st.n - 1)) if st.n > 1 else 0.0
+        if mean < s.attach_cohesion * cohesion:
+            return None
+        return {"story": sid, "members": [x[3] for x in top], "mean": round(mean, 4),
+                "margin": round(mean - rival, 4), "cohesion": round(cohesion, 4)}
 
     def scores(self, doc: StoryDoc) -> list[tuple[float, int]]:
         """(score, story id) of the active stories ``add`` would weigh for ``doc``, best first,
@@ -834,6 +924,10 @@ class Grouper:
             keep.persons[p] = keep.persons.get(p, 0) + k
         keep.n_persons += gone.n_persons
         keep.members.extend(gone.members)
+        if gone.recent:
+            if keep.recent is None:
+                keep.recent = deque(maxlen=max(1, self.s.attach_members))
+            keep.recent.extend(gone.recent)
         for o, k in gone.outlets.items():
             keep.outlets[o] = keep.outlets.get(o, 0) + k
         if gone.first is not None:
