@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -125,7 +126,39 @@ def _number_key(tok: str) -> str | None:
     return f"={v:g}"
 
 
-_TOKENS: dict[str, tuple] = {}  # token -> (word key or None, month or None, capitalised, title-case)
+@lru_cache(maxsize=1)
+def _word_freqs() -> dict[str, float]:
+    """wordfreq's English frequencies (empty without wordfreq)."""
+    try:
+        import wordfreq
+    except ImportError:
+        return {}
+    return wordfreq.get_frequency_dict("en")
+
+
+@lru_cache(maxsize=200_000)
+def name_key(word: str) -> str:
+    """The key of a name in the entities channel: one key for the spellings of a rare name.
+
+    Outlets transliterate and spell names differently ("Zelensky", "Zelenskyy", "Zelenskiy";
+    "Gaddafi", "Gadafi"). A name rarer than ``[features] name_variant_freq`` in wordfreq's
+    English frequencies loses its accents and doubled letters, and an "iy"/"yy"/"ij" ending
+    becomes "y". Common words ("committee", "Russell") keep their spelling, so no two ordinary
+    words meet. Without wordfreq every name is rare."""
+    if _word_freqs().get(word, 0.0) >= options()["name_variant_freq"]:
+        return word
+    w = unicodedata.normalize("NFKD", word)
+    w = "".join(c for c in w if not unicodedata.combining(c))
+    w = _DOUBLED.sub(r"\1", w)
+    return _VARIANT_END.sub("y", w)
+
+
+_DOUBLED = re.compile(r"(.)\1+")
+_VARIANT_END = re.compile(r"(?:iy|yy|yi|ij|ii)$")
+
+
+# token -> (word key or None, month or None, capitalised, title-case, entity key or None)
+_TOKENS: dict[str, tuple] = {}
 
 
 _ONE_NAME = re.compile(r"[\w.'’-]+(?: [\w.'’-]+)*")
@@ -139,8 +172,10 @@ def _token(tok: str) -> tuple:
         low = tok.lower()
         month = MONTHS.get(low.rstrip(".")) if len(low) >= 3 else None
         keep = not (low in stopwords() or len(low) < 3 or low in WEEKDAYS)
-        info = _TOKENS[tok] = (stem(low) if keep else None, month, tok[0].isupper(),
-                               tok.istitle() and not tok.isupper())
+        w = stem(low) if keep else None
+        cap = tok[0].isupper()
+        info = _TOKENS[tok] = (w, month, cap, tok.istitle() and not tok.isupper(),
+                               "@" + name_key(w) if w is not None and cap else None)
     return info
 
 
@@ -151,7 +186,7 @@ def options() -> dict[str, float]:
 
     data = tomllib.loads(resources.files(__package__).joinpath("settings.toml").read_text("utf-8"))
     return {"title_weight": 2.0, "name_tokens": 0.5, "country": 0.5, "name_words": 1.0, "lead_chars": 0.0,
-            "headline_min_words": 0.0,
+            "headline_min_words": 0.0, "name_variant_freq": 0.0,
             **{k: float(v) for k, v in data.get("features", {}).items()}}
 
 
@@ -165,7 +200,7 @@ def _headline_words(title: str) -> int:
     n = 0
     for tok in WORD_RE.findall(title):
         if not tok[0].isdigit():
-            w, month, _, _ = _token(tok)
+            w, month, _, _, _ = _token(tok)
             if w is not None and month is None:
                 n += 1
     return n
@@ -223,7 +258,7 @@ def _text_features(title: str, text: str, *, with_entities: bool = True,
                         prev_day = (int(tok), key)
                 prev_month = None
                 continue
-            w, prev_month, cap, titlecase = token_info(tok) or _token(tok)  # the cache, without a call
+            w, prev_month, cap, titlecase, ekey = token_info(tok) or _token(tok)  # the cache, without a call
             if prev_month is not None and prev_day is not None:
                 day, key = prev_day
                 k = f"~{prev_month:02d}-{day:02d}"
@@ -246,7 +281,7 @@ def _text_features(title: str, text: str, *, with_entities: bool = True,
                 while i >= 0 and chunk[i] == " ":
                     i -= 1
                 if i >= 0 and chunk[i] not in SENTENCE_END:
-                    key = "@" + w
+                    key = ekey
                     if with_entities:
                         feats[key] = get(key, 0) + weight
                         names.setdefault(key, tok)
@@ -358,7 +393,7 @@ def build_doc(
             if not all(w[0].isupper() for w in words) or not _ONE_NAME.fullmatch(full):
                 continue  # "Lugo and Cotignola", "Lugo, Cotignola": a span of two names, not one
             for tok in words:
-                key = "@" + (_token(tok)[0] or "")
+                key = _token(tok)[4] or "@"
                 if key in names and len(full) > len(names[key]):
                     names[key] = full
     persons: frozenset = frozenset()

@@ -29,7 +29,7 @@ from typing import Any
 
 from storyline.stories import fast
 from storyline.stories.dedup import Deduper, Duplicate
-from storyline.stories.features import StoryDoc, day_to_iso
+from storyline.stories.features import StoryDoc, _word_freqs, day_to_iso
 from storyline.stories.index import StoryIndex
 
 CHANNELS = {"@": "entities", "#": "places", "~": "dates", "=": "figures", "^": "lead", "!": "title"}
@@ -70,15 +70,6 @@ def background_df(prior_docs: float, doc_tokens: float):
         return v
 
     return prior
-
-
-@lru_cache(maxsize=1)
-def _word_freqs() -> dict[str, float]:
-    try:
-        import wordfreq
-    except ImportError:
-        return {}
-    return wordfreq.get_frequency_dict("en")
 
 
 @dataclass(slots=True, kw_only=True)
