@@ -136,7 +136,6 @@ def _word_freqs() -> dict[str, float]:
     return wordfreq.get_frequency_dict("en")
 
 
-@lru_cache(maxsize=200_000)
 def name_key(word: str) -> str:
     """The key of a name in the entities channel: one key for the spellings of a rare name.
 
@@ -144,7 +143,8 @@ def name_key(word: str) -> str:
     "Gaddafi", "Gadafi"). A name rarer than ``[features] name_variant_freq`` in wordfreq's
     English frequencies loses its accents and doubled letters, and an "iy"/"yy"/"ij" ending
     becomes "y". Common words ("committee", "Russell") keep their spelling, so no two ordinary
-    words meet. Without wordfreq every name is rare."""
+    words meet. Without wordfreq every name is rare. Called once per distinct token: ``_token``
+    keeps the entity key in its cache."""
     if _word_freqs().get(word, 0.0) >= options()["name_variant_freq"]:
         return word
     w = unicodedata.normalize("NFKD", word)

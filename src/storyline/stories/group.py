@@ -577,9 +577,7 @@ class Grouper:
         if self._settle_on:
             self.vecs[doc.article_id] = vec
         if self._attach_on:
-            if st.recent is None:
-                st.recent = deque(maxlen=max(1, self.s.attach_members))
-            st.recent.append((doc.article_id, doc.outlet, vec))
+            self._recent(st).append((doc.article_id, doc.outlet, vec))
 
     def add(self, doc: StoryDoc, into: int | None = None) -> Assignment:
         """Assign one article to a story (new or existing) and return why.
@@ -615,24 +613,19 @@ class Grouper:
             return self._place(doc, vec, top, pvec, into, scored, n_cand, dup, sketch)
         joins = best_sid is not None and best >= thr
         # no story takes it on average: perhaps its nearest members do (``_nearest_story``)
-        near = self._nearest_story(vec, doc, scored) if self._attach_on and scored and not joins else None
-        if joins and (not self.s.background_weight or self._beats_background(scored)):
-            st = self.stories[best_sid]
-            expl = self.explain(vec, st, doc)
-            expl.update(score=round(best, 4), candidates=n_cand)
-            if len(scored) > 1:
-                expl["runner_up"] = {"story": scored[1][1], "score": round(scored[1][0], 4)}
-            new = False
-        elif near is not None:
-            # below the threshold on average, but its nearest members are all in one story
-            st = self.stories[near["story"]]
+        nearest = self._nearest_story(vec, doc, scored) if self._attach_on and scored and not joins else None
+        if joins and self.s.background_weight and not self._beats_background(scored):
+            joins = False
+        if joins or nearest is not None:
+            st = self.stories[best_sid if joins else nearest["story"]]
             best = next(sc for sc, sid in scored if sid == st.id)
             expl = self.explain(vec, st, doc)
-            expl.update(score=round(best, 4), candidates=n_cand,
-                        nearest={k: near[k] for k in ("members", "mean", "margin", "cohesion")})
-            other = [(x, sid) for x, sid in scored if sid != st.id]
-            if other:
-                expl["runner_up"] = {"story": other[0][1], "score": round(other[0][0], 4)}
+            expl.update(score=round(best, 4), candidates=n_cand)
+            if nearest is not None:  # below the threshold on average, but its nearest members are here
+                expl["nearest"] = {k: nearest[k] for k in ("members", "mean", "margin", "cohesion")}
+            runner_up = next(((sc, sid) for sc, sid in scored if sid != st.id), None)
+            if runner_up:
+                expl["runner_up"] = {"story": runner_up[1], "score": round(runner_up[0], 4)}
             new = False
         else:
             st = self._new_story()
@@ -672,6 +665,12 @@ class Grouper:
         self._ident = self._top_ident(doc, vec, top) if self._identity_on else None
         scored, n_cand = self._scored(vec, doc.day, top[:self.s.query_terms], pvec, doc)
         return vec, pvec, top, scored, n_cand
+
+    def _recent(self, st: Story) -> deque:
+        """The story's list of its last ``attach_members`` members (made on first use)."""
+        if st.recent is None:
+            st.recent = deque(maxlen=max(1, self.s.attach_members))
+        return st.recent
 
     def _nearest_story(self, vec: dict[str, float], doc: StoryDoc, scored: list[tuple[float, int]]
                        ) -> dict[str, Any] | None:
@@ -916,9 +915,7 @@ class Grouper:
         keep.n_persons += gone.n_persons
         keep.members.extend(gone.members)
         if gone.recent:
-            if keep.recent is None:
-                keep.recent = deque(maxlen=max(1, self.s.attach_members))
-            keep.recent.extend(gone.recent)
+            self._recent(keep).extend(gone.recent)
         for o, k in gone.outlets.items():
             keep.outlets[o] = keep.outlets.get(o, 0) + k
         if gone.first is not None:
