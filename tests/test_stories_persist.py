@@ -189,6 +189,9 @@ def test_cli_list_show_and_decide(tmp_path, capsys):
     assert main(["stories", "--db", db, "--query", "Brennport"]) == 0
     out = capsys.readouterr().out
     assert str(sb) in out and "\x1b" not in out
+    assert "1 outlet     1 article " in out and "outlets" not in out  # counts agree with their nouns
+    assert main(["stories", "--db", db]) == 0
+    assert "2 outlets    2 articles" in capsys.readouterr().out
     assert main(["story", str(sa), "--db", db, "--no-compare"]) == 0
     out = capsys.readouterr().out
     assert "Dunmore" in out and "north.example" in out and "east.example" in out

@@ -88,7 +88,9 @@ def cmd_stories(args) -> int:
         span = r["first_seen"] or "undated"
         if r["last_seen"] and r["last_seen"] != r["first_seen"]:
             span += f"..{r['last_seen']}"
-        print(f"{r['id']:>6}  {span:<22} {r['n_outlets']:>3} outlets {r['n_articles']:>4} articles  {_clean(r['title'])}")
+        no, na = r['n_outlets'], r['n_articles']
+        print(f"{r['id']:>6}  {span:<22} {no:>3} {'outlet' if no == 1 else 'outlets':<7} "
+              f"{na:>4} {'article' if na == 1 else 'articles':<8}  {_clean(r['title'])}")
     return 0
 
 
@@ -154,8 +156,8 @@ def _decision(args, fn, *fargs) -> int:
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
-        print(f"story {summary['id']}: {_clean(summary['title'])} ({summary['n_articles']} articles, "
-              f"{summary['n_outlets']} outlets)")
+        print(f"story {summary['id']}: {_clean(summary['title'])} ({_count(summary['n_articles'], 'article')}, "
+              f"{_count(summary['n_outlets'], 'outlet')})")
     return 0
 
 
