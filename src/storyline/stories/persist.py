@@ -91,23 +91,41 @@ class Backlog:
         # they take the usual decision (one by one)
         self.alone: set[Any] = set()
         if scored:
-            self._story, self.joins, alone = self._targets(g, labels, scored)
+            vecs: dict[int, dict[str, float]] = {}
+
+            def near(i: int, j: int) -> float:  # the cosine of two of the run's articles
+                for k in (i, j):
+                    if k not in vecs:
+                        vecs[k] = g.vectorize(docs[k], learn=False)
+                a, b = vecs[i], vecs[j]
+                return sum(w * b.get(f, 0.0) for f, w in a.items())
+
+            self._story, self.joins, alone = self._targets(g, labels, scored, near)
             self.alone = {keys[i] for i in alone}
 
     @staticmethod
-    def _targets(g: Grouper, labels: list[int], scored: list[list[tuple[float, int]]]
+    def _targets(g: Grouper, labels: list[int], scored: list[list[tuple[float, int]]],
+                 near: Callable[[int, int], float] | None = None
                  ) -> tuple[dict[int, int], dict[int, float], set[int]]:
         """The active story each cluster joins (a later run: the store already has stories).
 
         A cluster joins the active story its members score highest on average (``scored``:
-        each member's (score, story id) list; 0 for a member that does not have the story among
-        its candidates), when that mean reaches the join threshold: average link between the
-        cluster and the story. Otherwise it starts a story of its own, without those of its
-        members that score at least the threshold with an active story: they are placed one
-        by one, as without the pass (a follow-up of a live story stays with it even when this
-        run's articles around it are new). Active stories are never merged or split here, so
-        ids stay stable. Returns ({label: story id}, {label: mean score}, indices of the
-        members placed one by one)."""
+        each member's (score, story id) list, best first; 0 for a member that does not have the
+        story among its candidates), when that mean reaches the join threshold: average link
+        between the cluster and the story. Otherwise it starts a story of its own, without those
+        of its members that score at least the threshold with an active story: they are placed
+        one by one, as without the pass (a follow-up of a live story stays with it even when
+        this run's articles around it are new). A member of a joining cluster is placed one by
+        one too when another active story takes it (its best score, at least the threshold, is
+        another story's), or when the cluster's story scores it below ``backlog_attach_floor``
+        and it is not near (``near(i, j)``, their cosine, at least the threshold) any
+        cluster-mate that the story takes on its own: in a run of a few dozen articles from many
+        events the clusters are small and noisy, and a cluster's mean must not carry an article
+        into a story it does not resemble, while a follow-up that resembles the story only
+        through this run's report of the same news still joins with it (session 9,
+        docs/stories.md). Without ``near`` no member counts as near. Active stories are never
+        merged or split here, so ids stay stable. Returns ({label: story id}, {label: mean
+        score}, indices of the members placed one by one)."""
         size = Counter(labels)
         sums: dict[int, dict[int, float]] = {}
         for lab, pairs in zip(labels, scored):
@@ -123,8 +141,24 @@ class Backlog:
             mean = total / size[lab]
             if mean >= g.threshold:
                 story[lab], means[lab] = sid, round(mean, 4)
-        alone = {i for i, (lab, pairs) in enumerate(zip(labels, scored))
-                 if lab not in story and pairs and pairs[0][0] >= g.threshold}
+        def own(pairs: list[tuple[float, int]], sid: int) -> float:
+            return next((sc for sc, s in pairs if s == sid), 0.0)
+
+        alone: set[int] = set()
+        for i, (lab, pairs) in enumerate(zip(labels, scored)):
+            if not pairs:
+                continue
+            best, best_sid = pairs[0]
+            if lab not in story:
+                if best >= g.threshold:
+                    alone.add(i)
+            elif best >= g.threshold and best_sid != story[lab]:
+                alone.add(i)
+            elif own(pairs, story[lab]) < g.s.backlog_attach_floor:
+                anchors = (j for j, (lab2, pairs2) in enumerate(zip(labels, scored))
+                           if lab2 == lab and j != i and own(pairs2, story[lab]) >= g.threshold)
+                if near is None or not any(near(i, j) >= g.threshold for j in anchors):
+                    alone.add(i)
         return story, means, alone
 
     @staticmethod
