@@ -87,30 +87,6 @@ def test_attach_small_needs_every_member_to_agree():
     assert labels[3] == 0 and 3 in moved  # 3's two nearest, 0 and 1, are both in cluster 0
 
 
-def test_a_small_cluster_joins_only_a_cluster_that_is_not_small_itself():
-    # 0-5 a story of six reports; 6-7 a pair of another event; 8 alone, nearest to the pair
-    # (0.5, 0.45); 9 alone, nearest to the story (0.4, 0.35)
-    n = 10
-    sim = [[0.0] * n for _ in range(n)]
-    for i in range(n):
-        sim[i][i] = 1.0
-    for i in range(6):
-        for j in range(6):
-            if i != j:
-                sim[i][j] = 0.6
-    pairs = {(6, 7): 0.7, (8, 6): 0.5, (8, 7): 0.45, (9, 0): 0.4, (9, 1): 0.35}
-    for (i, j), v in pairs.items():
-        sim[i][j] = sim[j][i] = v
-    labels = [0] * 6 + [1, 1, 2, 3]
-    anything = attach_small(sim, labels, max_size=4, ratio=0.0)[0]
-    assert anything[8] == 1 and anything[9] == 0
-    # with min_target 5 the lone article does not make the pair a story of three: it stays
-    # alone (a new event's first report near another new event), while 9 still joins the story
-    big_only = attach_small(sim, labels, max_size=4, ratio=0.0, min_target=5)[0]
-    assert big_only[8] == 2 and big_only[9] == 0
-    assert Settings.load().backlog_attach_target == Settings.load().backlog_attach_size + 1
-
-
 def test_the_explanation_says_the_article_was_attached():
     g = Grouper(Settings.load())
     keys = [d.article_id for d in DOCS]

@@ -160,13 +160,11 @@ class Settings:
     # then clusters of at most backlog_attach_size articles (0: off) join the cluster their
     # backlog_attach_k nearest outside neighbours all lie in, at mean factored cosine >=
     # backlog_attach_floor and >= backlog_attach_ratio x their closest cosine inside their own
-    # cluster (stories.snn.attach_small), when that cluster has at least backlog_attach_target
-    # articles (0: any size)
+    # cluster (stories.snn.attach_small)
     backlog_attach_size: int = 0
     backlog_attach_k: int = 2
     backlog_attach_floor: float = 0.2
     backlog_attach_ratio: float = 0.7
-    backlog_attach_target: int = 0
     # live-blog entries: each feature's count times 1 - page_theme * (share of the page's other
     # entries that have it), pages of at least page_theme_min entries (persist.damp_page_theme)
     page_theme: float = 0.0

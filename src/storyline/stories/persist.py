@@ -225,9 +225,8 @@ def backlog_clusters(docs: list[StoryDoc], settings: Settings, fixed: set[int] |
     share none. Average-link clustering at ``backlog_threshold`` runs over those cosines lifted
     by shared nearest neighbours (``stories.snn.snn_similarity``, the factors applied after the
     lift); then clusters of at most ``backlog_attach_size`` articles join the cluster their
-    nearest outside neighbours are in when it has at least ``backlog_attach_target`` articles
-    (``stories.snn.attach_small``, over the factored cosines); a cluster with a member in
-    ``fixed`` does not move."""
+    nearest outside neighbours are in (``stories.snn.attach_small``, over the factored
+    cosines); a cluster with a member in ``fixed`` does not move."""
     import numpy as np
 
     from storyline.stories.snn import attach_small, average_link, cosine_matrix, snn_similarity
@@ -252,8 +251,7 @@ def backlog_clusters(docs: list[StoryDoc], settings: Settings, fixed: set[int] |
     if not settings.backlog_attach_size:
         return labels, set()
     return attach_small(sim * factor, labels, settings.backlog_attach_size, settings.backlog_attach_k,
-                        settings.backlog_attach_floor, settings.backlog_attach_ratio, fixed=fixed,
-                        min_target=settings.backlog_attach_target)
+                        settings.backlog_attach_floor, settings.backlog_attach_ratio, fixed=fixed)
 
 
 def damp_page_theme(entries: list[StoryDoc], strength: float, min_entries: int = 4) -> list[StoryDoc]:

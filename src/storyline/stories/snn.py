@@ -129,8 +129,7 @@ def merge_closest(sim: np.ndarray, groups: list[int], threshold: float, allowed=
 
 
 def attach_small(sim, labels: list[int], max_size: int, k: int = 2, floor: float = 0.2,
-                 ratio: float = 0.7, rounds: int = 3, fixed=frozenset(), min_target: int = 0
-                 ) -> tuple[list[int], set[int]]:
+                 ratio: float = 0.7, rounds: int = 3, fixed=frozenset()) -> tuple[list[int], set[int]]:
     """Clusters of at most ``max_size`` articles join the cluster their nearest outside
     neighbours are in (docs/stories.md, "Session 6").
 
@@ -140,9 +139,8 @@ def attach_small(sim, labels: list[int], max_size: int, k: int = 2, floor: float
     outside the small cluster (``sim``, a square similarity matrix) all lie in C, their mean
     similarity reaches ``floor``, and, when the small cluster has other members, it reaches
     ``ratio`` x the article's closest similarity inside it too (a tight group that is only
-    loosely near C is its own story). C must have at least ``min_target`` articles when it
-    is chosen. Smallest clusters first (ties by label), at most ``rounds`` sweeps. A cluster
-    with a member in ``fixed`` stays (it can still be joined).
+    loosely near C is its own story). Smallest clusters first (ties by label), at most
+    ``rounds`` sweeps. A cluster with a member in ``fixed`` stays (it can still be joined).
     Returns the new labels and the indices of the articles that moved."""
     sim = np.asarray(sim, dtype=float)
     lab = list(labels)
@@ -176,7 +174,7 @@ def attach_small(sim, labels: list[int], max_size: int, k: int = 2, floor: float
                     target = None
                     break
                 target = t
-            if target is None or len(members[target]) < min_target:
+            if target is None:
                 continue
             for i in idx:
                 lab[i] = target
