@@ -141,9 +141,15 @@ class Backlog:
             mean = total / size[lab]
             if mean >= g.threshold:
                 story[lab], means[lab] = sid, round(mean, 4)
-        def own(pairs: list[tuple[float, int]], sid: int) -> float:
-            return next((sc for sc, s in pairs if s == sid), 0.0)
 
+        def own(i: int) -> float:  # member i's score with its cluster's story
+            return next((sc for sc, sid in scored[i] if sid == story[labels[i]]), 0.0)
+
+        # each joining cluster's members that its story takes on their own
+        anchors: dict[int, list[int]] = {}
+        for i, lab in enumerate(labels):
+            if lab in story and own(i) >= g.threshold:
+                anchors.setdefault(lab, []).append(i)
         alone: set[int] = set()
         for i, (lab, pairs) in enumerate(zip(labels, scored)):
             if not pairs:
@@ -154,11 +160,9 @@ class Backlog:
                     alone.add(i)
             elif best >= g.threshold and best_sid != story[lab]:
                 alone.add(i)
-            elif own(pairs, story[lab]) < g.s.backlog_attach_floor:
-                anchors = (j for j, (lab2, pairs2) in enumerate(zip(labels, scored))
-                           if lab2 == lab and j != i and own(pairs2, story[lab]) >= g.threshold)
-                if near is None or not any(near(i, j) >= g.threshold for j in anchors):
-                    alone.add(i)
+            elif own(i) < g.s.backlog_attach_floor and (
+                    near is None or not any(near(i, j) >= g.threshold for j in anchors.get(lab, ()))):
+                alone.add(i)
         return story, means, alone
 
     @staticmethod
