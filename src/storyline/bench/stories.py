@@ -195,7 +195,7 @@ def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=
         for start, end, clustered in Backlog.parts(g, b - a):
             part = order[a + start:a + end]
             backlog = Backlog(g, part, [docs[i] for i in part]) if clustered else None
-            passes += backlog is not None
+            passes += backlog is not None and backlog.clustered
             for i in part:
                 pred[i] = (backlog.add(i, docs[i]) if backlog else g.add(docs[i])).story_id
                 n += 1

@@ -165,6 +165,9 @@ class Settings:
     backlog_attach_k: int = 2
     backlog_attach_floor: float = 0.2
     backlog_attach_ratio: float = 0.7
+    # a part where fewer than this share of the articles have another article of the part at
+    # cosine >= threshold goes one by one instead (persist.paired_share; 0: always clustered)
+    backlog_density: float = 0.0
     # live-blog entries: each feature's count times 1 - page_theme * (share of the page's other
     # entries that have it), pages of at least page_theme_min entries (persist.damp_page_theme)
     page_theme: float = 0.0

@@ -71,25 +71,36 @@ class Backlog:
     grouper's order, at most ``backlog_max``) clustered by :func:`backlog_clusters`; :meth:`add`
     then gives each to its cluster's story through ``Grouper.add(doc, into=...)``: an active
     story the cluster joins (:meth:`_targets`, when the grouper has stories already), or one the
-    cluster's first article starts."""
+    cluster's first article starts. A part where fewer than ``backlog_density`` of the articles
+    have another of the part at cosine >= the threshold (:func:`paired_share`) is not
+    clustered (``clustered`` False): :meth:`add` places it one by one."""
 
     def __init__(self, g: Grouper, keys: list[Any], docs: list[StoryDoc]):
         self.g = g
         keys, docs = keys[: g.s.backlog_max], docs[: g.s.backlog_max]
-        # a later run (the store has active stories): each article's scores against them
-        scored = [g.scores(d) for d in docs] if g.stories else None
-        # an article that an active story is about as near as the attach step's floor stays in
-        # its cluster: the attach step sees only this run's articles, not the active stories
-        fixed = {i for i, sc in enumerate(scored) if sc and sc[0][0] >= g.s.backlog_attach_floor} if scored else set()
-        labels, moved = backlog_clusters(docs, g.s, fixed)
-        self.label = dict(zip(keys, labels))
-        self.attached = {keys[i] for i in moved}
+        self.label: dict[Any, int] = {}
+        self.attached: set[Any] = set()
         # cluster label -> its story; a cluster that joins an active story is mapped up front
         self._story: dict[int, int] = {}
         self.joins: dict[int, float] = {}
         # articles of a cluster that joins no active story but that one would take on its own:
         # they take the usual decision (one by one)
         self.alone: set[Any] = set()
+        matrices = backlog_matrices(docs, g.s)
+        # a run of mostly single reports of different events (a feed polled often on a busy
+        # day) gives the clustering no neighbours to work with: it goes one by one (session 9)
+        self.paired = paired_share(matrices[0], g.threshold)
+        self.clustered = self.paired >= g.s.backlog_density
+        if not self.clustered:
+            return
+        # a later run (the store has active stories): each article's scores against them
+        scored = [g.scores(d) for d in docs] if g.stories else None
+        # an article that an active story is about as near as the attach step's floor stays in
+        # its cluster: the attach step sees only this run's articles, not the active stories
+        fixed = {i for i, sc in enumerate(scored) if sc and sc[0][0] >= g.s.backlog_attach_floor} if scored else set()
+        labels, moved = backlog_clusters(docs, g.s, fixed, matrices)
+        self.label = dict(zip(keys, labels))
+        self.attached = {keys[i] for i in moved}
         if scored:
             vecs: dict[int, dict[str, float]] = {}
 
@@ -218,22 +229,12 @@ def backlog_labels(docs: list[StoryDoc], settings: Settings) -> list[int]:
     return backlog_clusters(docs, settings)[0]
 
 
-def backlog_clusters(docs: list[StoryDoc], settings: Settings, fixed: set[int] | frozenset[int] = frozenset()
-                     ) -> tuple[list[int], set[int]]:
-    """Cluster labels for a whole backlog (``docs`` in the grouper's order), and the indices of
-    the articles the attach step moved.
-
-    The grouper's own vectors (a fresh grouper's document frequencies, learnt in that order, as
-    the real one will) give the cosines. Each is multiplied by the time factor between the two
-    articles' dates (0 beyond the window) and by 1 - ``backlog_years`` when both write years and
-    share none. Average-link clustering at ``backlog_threshold`` runs over those cosines lifted
-    by shared nearest neighbours (``stories.snn.snn_similarity``, the factors applied after the
-    lift); then clusters of at most ``backlog_attach_size`` articles join the cluster their
-    nearest outside neighbours are in (``stories.snn.attach_small``, over the factored
-    cosines); a cluster with a member in ``fixed`` does not move."""
+def backlog_matrices(docs: list[StoryDoc], settings: Settings):
+    """(cosines, factors) of the backlog pass over ``docs`` (n x n arrays): see
+    :func:`backlog_clusters`."""
     import numpy as np
 
-    from storyline.stories.snn import attach_small, average_link, cosine_matrix, snn_similarity
+    from storyline.stories.snn import cosine_matrix
 
     scratch = Grouper(settings)
     sim = cosine_matrix([scratch.vectorize(d) for d in docs])
@@ -250,6 +251,39 @@ def backlog_clusters(docs: list[StoryDoc], settings: Settings, fixed: set[int] |
         has = y.any(axis=1)
         conflict = has[:, None] & has[None, :] & ((y @ y.T) == 0)
         factor = factor * np.where(conflict, 1.0 - settings.backlog_years, 1.0)
+    return sim, factor
+
+
+def paired_share(sim, threshold: float) -> float:
+    """The share of articles with another one at cosine >= ``threshold`` (``sim``: their n x n
+    cosines): how many of a run's reports have a second report of their event in the run."""
+    import numpy as np
+
+    n = len(sim)
+    if n < 2:
+        return 0.0
+    s = np.array(sim, dtype=float)
+    np.fill_diagonal(s, -np.inf)
+    return float((s.max(axis=1) >= threshold).mean())
+
+
+def backlog_clusters(docs: list[StoryDoc], settings: Settings, fixed: set[int] | frozenset[int] = frozenset(),
+                     matrices=None) -> tuple[list[int], set[int]]:
+    """Cluster labels for a whole backlog (``docs`` in the grouper's order), and the indices of
+    the articles the attach step moved.
+
+    The grouper's own vectors (a fresh grouper's document frequencies, learnt in that order, as
+    the real one will) give the cosines. Each is multiplied by the time factor between the two
+    articles' dates (0 beyond the window) and by 1 - ``backlog_years`` when both write years and
+    share none. Average-link clustering at ``backlog_threshold`` runs over those cosines lifted
+    by shared nearest neighbours (``stories.snn.snn_similarity``, the factors applied after the
+    lift); then clusters of at most ``backlog_attach_size`` articles join the cluster their
+    nearest outside neighbours are in (``stories.snn.attach_small``, over the factored
+    cosines); a cluster with a member in ``fixed`` does not move. ``matrices``: what
+    :func:`backlog_matrices` gives for these docs, when already computed."""
+    from storyline.stories.snn import attach_small, average_link, snn_similarity
+
+    sim, factor = matrices if matrices is not None else backlog_matrices(docs, settings)
     lifted = snn_similarity(sim, settings.backlog_k, settings.backlog_mix, settings.backlog_floor) * factor
     labels = average_link(lifted, settings.backlog_threshold)
     if not settings.backlog_attach_size:
@@ -437,7 +471,8 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
         head = [r["id"] for r in work]
         all_docs = load_docs(con, head, g.s.page_theme, g.s.page_theme_min, g.s.use_annotations)
         backlog = Backlog(g, head, [all_docs[i] for i in head])
-        counts["backlog"] = counts.get("backlog", 0) + len(head)
+        if backlog.clustered:  # else a run of mostly single reports: placed one by one
+            counts["backlog"] = counts.get("backlog", 0) + len(head)
     for batch in _chunks(work, BATCH):
         ids = [r["id"] for r in batch]
         docs = {i: all_docs[i] for i in ids if i in all_docs}
