@@ -102,14 +102,10 @@ class Backlog:
         self.label = dict(zip(keys, labels))
         self.attached = {keys[i] for i in moved}
         if scored:
-            vecs: dict[int, dict[str, float]] = {}
+            sim = matrices[0]
 
             def near(i: int, j: int) -> float:  # the cosine of two of the run's articles
-                for k in (i, j):
-                    if k not in vecs:
-                        vecs[k] = g.vectorize(docs[k], learn=False)
-                a, b = vecs[i], vecs[j]
-                return sum(w * b.get(f, 0.0) for f, w in a.items())
+                return float(sim[i, j])
 
             self._story, self.joins, alone = self._targets(g, labels, scored, near)
             self.alone = {keys[i] for i in alone}
