@@ -86,10 +86,10 @@ class Backlog:
         # articles of a cluster that joins no active story but that one would take on its own:
         # they take the usual decision (one by one)
         self.alone: set[Any] = set()
-        matrices = backlog_matrices(docs, g.s)
+        sim = backlog_cosines(docs, g.s)
         # a run of mostly single reports of different events (a feed polled often on a busy
         # day) gives the clustering no neighbours to work with: it goes one by one (session 9)
-        self.paired = paired_share(matrices[0], g.threshold)
+        self.paired = paired_share(sim, g.threshold)
         self.clustered = self.paired >= g.s.backlog_density
         if not self.clustered:
             return
@@ -98,16 +98,11 @@ class Backlog:
         # an article that an active story is about as near as the attach step's floor stays in
         # its cluster: the attach step sees only this run's articles, not the active stories
         fixed = {i for i, sc in enumerate(scored) if sc and sc[0][0] >= g.s.backlog_attach_floor} if scored else set()
-        labels, moved = backlog_clusters(docs, g.s, fixed, matrices)
+        labels, moved = backlog_clusters(docs, g.s, fixed, sim)
         self.label = dict(zip(keys, labels))
         self.attached = {keys[i] for i in moved}
         if scored:
-            sim = matrices[0]
-
-            def near(i: int, j: int) -> float:  # the cosine of two of the run's articles
-                return float(sim[i, j])
-
-            self._story, self.joins, alone = self._targets(g, labels, scored, near)
+            self._story, self.joins, alone = self._targets(g, labels, scored, lambda i, j: sim[i, j])
             self.alone = {keys[i] for i in alone}
 
     @staticmethod
@@ -149,13 +144,13 @@ class Backlog:
             if mean >= g.threshold:
                 story[lab], means[lab] = sid, round(mean, 4)
 
-        def own(i: int) -> float:  # member i's score with its cluster's story
-            return next((sc for sc, sid in scored[i] if sid == story[labels[i]]), 0.0)
-
-        # each joining cluster's members that its story takes on their own
+        # each member's score with its cluster's story (joining clusters only), and the members
+        # that story takes on their own
+        own = [next((sc for sc, sid in pairs if sid == story[lab]), 0.0) if lab in story else 0.0
+               for lab, pairs in zip(labels, scored)]
         anchors: dict[int, list[int]] = {}
         for i, lab in enumerate(labels):
-            if lab in story and own(i) >= g.threshold:
+            if lab in story and own[i] >= g.threshold:
                 anchors.setdefault(lab, []).append(i)
         alone: set[int] = set()
         for i, (lab, pairs) in enumerate(zip(labels, scored)):
@@ -167,7 +162,7 @@ class Backlog:
                     alone.add(i)
             elif best >= g.threshold and best_sid != story[lab]:
                 alone.add(i)
-            elif own(i) < g.s.backlog_attach_floor and (
+            elif own[i] < g.s.backlog_attach_floor and (
                     near is None or not any(near(i, j) >= g.threshold for j in anchors.get(lab, ()))):
                 alone.add(i)
         return story, means, alone
@@ -225,15 +220,21 @@ def backlog_labels(docs: list[StoryDoc], settings: Settings) -> list[int]:
     return backlog_clusters(docs, settings)[0]
 
 
-def backlog_matrices(docs: list[StoryDoc], settings: Settings):
-    """(cosines, factors) of the backlog pass over ``docs`` (n x n arrays): see
-    :func:`backlog_clusters`."""
-    import numpy as np
-
+def backlog_cosines(docs: list[StoryDoc], settings: Settings):
+    """The n x n cosines of the backlog pass over ``docs``: a fresh grouper's vectors, its
+    document frequencies learnt in the docs' order, as the real one will."""
     from storyline.stories.snn import cosine_matrix
 
     scratch = Grouper(settings)
-    sim = cosine_matrix([scratch.vectorize(d) for d in docs])
+    return cosine_matrix([scratch.vectorize(d) for d in docs])
+
+
+def backlog_factors(docs: list[StoryDoc], settings: Settings):
+    """The n x n factors of the backlog pass over ``docs``: the time factor between two
+    articles' dates (0 beyond the window), times 1 - ``backlog_years`` when both write years
+    and share none."""
+    import numpy as np
+
     days = np.array([d.day if d.day is not None else np.nan for d in docs], dtype=float)
     gap = np.abs(days[:, None] - days[None, :])
     factor = np.where(np.isnan(gap), 1.0, 1.0 - settings.time_decay * np.nan_to_num(gap) / settings.window_days)
@@ -247,7 +248,7 @@ def backlog_matrices(docs: list[StoryDoc], settings: Settings):
         has = y.any(axis=1)
         conflict = has[:, None] & has[None, :] & ((y @ y.T) == 0)
         factor = factor * np.where(conflict, 1.0 - settings.backlog_years, 1.0)
-    return sim, factor
+    return factor
 
 
 def paired_share(sim, threshold: float) -> float:
@@ -255,31 +256,33 @@ def paired_share(sim, threshold: float) -> float:
     cosines): how many of a run's reports have a second report of their event in the run."""
     import numpy as np
 
-    n = len(sim)
+    s = np.asarray(sim, dtype=float)
+    n = len(s)
     if n < 2:
         return 0.0
-    s = np.array(sim, dtype=float)
-    np.fill_diagonal(s, -np.inf)
-    return float((s.max(axis=1) >= threshold).mean())
+    # neighbours at or above the threshold, the article itself left out (no n x n copy)
+    others = (s >= threshold).sum(axis=1) - (np.diagonal(s) >= threshold)
+    return float((others > 0).mean())
 
 
 def backlog_clusters(docs: list[StoryDoc], settings: Settings, fixed: set[int] | frozenset[int] = frozenset(),
-                     matrices=None) -> tuple[list[int], set[int]]:
+                     sim=None) -> tuple[list[int], set[int]]:
     """Cluster labels for a whole backlog (``docs`` in the grouper's order), and the indices of
     the articles the attach step moved.
 
-    The grouper's own vectors (a fresh grouper's document frequencies, learnt in that order, as
-    the real one will) give the cosines. Each is multiplied by the time factor between the two
-    articles' dates (0 beyond the window) and by 1 - ``backlog_years`` when both write years and
-    share none. Average-link clustering at ``backlog_threshold`` runs over those cosines lifted
+    The grouper's own vectors (:func:`backlog_cosines`) give the cosines. Each is multiplied by
+    the time factor between the two articles' dates and by the year factor
+    (:func:`backlog_factors`). Average-link clustering at ``backlog_threshold`` runs over those cosines lifted
     by shared nearest neighbours (``stories.snn.snn_similarity``, the factors applied after the
     lift); then clusters of at most ``backlog_attach_size`` articles join the cluster their
     nearest outside neighbours are in (``stories.snn.attach_small``, over the factored
-    cosines); a cluster with a member in ``fixed`` does not move. ``matrices``: what
-    :func:`backlog_matrices` gives for these docs, when already computed."""
+    cosines); a cluster with a member in ``fixed`` does not move. ``sim``: the cosines, when
+    already computed."""
     from storyline.stories.snn import attach_small, average_link, snn_similarity
 
-    sim, factor = matrices if matrices is not None else backlog_matrices(docs, settings)
+    if sim is None:
+        sim = backlog_cosines(docs, settings)
+    factor = backlog_factors(docs, settings)
     lifted = snn_similarity(sim, settings.backlog_k, settings.backlog_mix, settings.backlog_floor) * factor
     labels = average_link(lifted, settings.backlog_threshold)
     if not settings.backlog_attach_size:
