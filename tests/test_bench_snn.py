@@ -54,3 +54,56 @@ def test_top_k_is_the_stable_argsort_prefix_ties_and_all():
             a[np.arange(min(m, n)), np.arange(min(m, n))] = -np.inf
         assert (top_k(a, k) == np.argsort(-a, axis=1, kind="stable")[:, :k]).all(), (m, n, k)
     assert top_k([0.2, 0.9, 0.9, 0.1], 2).tolist() == [[1, 2]]
+
+
+def test_average_link_gives_sklearns_labels():
+    # average_link runs scipy's linkage and cuts it as sklearn's AgglomerativeClustering does,
+    # label numbers included (the attach step breaks ties between clusters by label)
+    from sklearn.cluster import AgglomerativeClustering
+
+    from storyline.stories.snn import average_link
+
+    rng = np.random.default_rng(0)
+    for trial in range(150):
+        n = int(rng.integers(2, 90))
+        x = rng.random((n, 6)) ** 3
+        x /= np.linalg.norm(x, axis=1)[:, None]
+        s = x @ x.T
+        if trial % 2:
+            s = s + rng.normal(0, 1e-3, s.shape)  # not quite symmetric: the upper triangle counts
+        if trial % 3 == 0:
+            s = np.round(s, 1)  # ties
+        threshold = float(rng.choice([0.1, 0.3, 0.5, 0.9]))
+        dist = np.clip(1.0 - s, 0.0, 2.0)
+        np.fill_diagonal(dist, 0.0)
+        ref = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
+                                      distance_threshold=1.0 - threshold).fit_predict(dist)
+        assert average_link(s, threshold) == ref.tolist(), (trial, n, threshold)
+    assert average_link(np.ones((1, 1)), 0.3) == [0]
+
+
+def test_backlog_factors_are_the_time_and_year_factors():
+    import dataclasses
+
+    from storyline.stories.features import StoryDoc
+    from storyline.stories.group import Settings
+    from storyline.stories.persist import backlog_factors
+
+    rng = np.random.default_rng(1)
+    n = 60
+    days = [None if rng.random() < 0.15 else 739000 + int(rng.integers(0, 20)) for _ in range(n)]
+    years = [frozenset(str(y) for y in rng.choice([2019, 2020, 2021], size=int(rng.integers(0, 3)), replace=False))
+             for _ in range(n)]
+    docs = [StoryDoc(article_id=i, outlet="o", day=d, title="t", features={}, years=y) for i, (d, y) in enumerate(zip(days, years))]
+    for window, decay, yw in ((7, 0.2, 0.3), (3.5, 0.5, 0.0), (30, 0.1, 0.5)):
+        s = dataclasses.replace(Settings(), window_days=window, time_decay=decay, backlog_years=yw)
+        got = backlog_factors(docs, s)
+        for i in range(n):
+            for j in range(n):
+                want = 1.0
+                if days[i] is not None and days[j] is not None:
+                    gap = abs(days[i] - days[j])
+                    want = 0.0 if gap > window else 1.0 - decay * gap / window
+                if yw and years[i] and years[j] and not years[i] & years[j]:
+                    want *= 1.0 - yw
+                assert got[i, j] == want, (i, j, window)

@@ -233,21 +233,38 @@ def backlog_factors(docs: list[StoryDoc], settings: Settings):
     """The n x n factors of the backlog pass over ``docs``: the time factor between two
     articles' dates (0 beyond the window), times 1 - ``backlog_years`` when both write years
     and share none."""
+    import math
+
     import numpy as np
 
-    days = np.array([d.day if d.day is not None else np.nan for d in docs], dtype=float)
-    gap = np.abs(days[:, None] - days[None, :])
-    factor = np.where(np.isnan(gap), 1.0, 1.0 - settings.time_decay * np.nan_to_num(gap) / settings.window_days)
-    factor[np.nan_to_num(gap) > settings.window_days] = 0.0
+    n = len(docs)
+    dated = np.array([d.day is not None for d in docs], dtype=bool)
+    days = np.array([d.day if d.day is not None else 0 for d in docs], dtype=np.int64)
+    # days are whole numbers: a gap of g days has the factor table[g], 0 past the window
+    window = settings.window_days
+    last = max(0, math.floor(window)) + 1  # the first whole gap past the window
+    gaps = np.arange(last, dtype=float)
+    table = np.append(1.0 - settings.time_decay * gaps / window, 0.0)
+    gap = np.subtract.outer(days, days)
+    np.abs(gap, out=gap)
+    np.minimum(gap, last, out=gap)
+    factor = table[gap]
+    del gap
+    if not dated.all():  # an undated article: no time factor
+        factor[~dated, :] = 1.0
+        factor[:, ~dated] = 1.0
     if settings.backlog_years:
         cols: dict[str, int] = {}
         pairs = [(i, cols.setdefault(y, len(cols))) for i, d in enumerate(docs) for y in d.years]
-        y = np.zeros((len(docs), max(1, len(cols))))
+        y = np.zeros((n, max(1, len(cols))))
         if pairs:
             y[tuple(np.array(pairs).T)] = 1.0
         has = y.any(axis=1)
-        conflict = has[:, None] & has[None, :] & ((y @ y.T) == 0)
-        factor = factor * np.where(conflict, 1.0 - settings.backlog_years, 1.0)
+        # both write years and share none
+        conflict = (y @ y.T) == 0
+        conflict &= has[:, None]
+        conflict &= has[None, :]
+        np.multiply(factor, 1.0 - settings.backlog_years, out=factor, where=conflict)
     return factor
 
 
