@@ -46,6 +46,25 @@ def test_explanation_names_shared_entities_and_figures():
     assert "31" in shared["figures"]
 
 
+def test_explanation_json_is_the_same_in_every_process():
+    # the channels come in a fixed order, whatever the string hash seed of the process
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = ("import json, sys; sys.path.insert(0, sys.argv[1]); from test_stories_group import QUAKE_1, _docs; "
+              "from storyline.stories import Grouper; g = Grouper(); d = _docs(QUAKE_1, 'a'); g.add(d[0]); "
+              "print(json.dumps(g.add(d[1]).explanation))")
+    outs = {subprocess.run([sys.executable, "-c", script, os.path.dirname(__file__)], capture_output=True, text=True,
+                           check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+            for seed in ("1", "2", "3", "4")}
+    assert len(outs) == 1
+    shared = list(json.loads(outs.pop())["shared"])
+    assert shared == sorted(shared, key=["words", "entities", "places", "dates", "figures"].index)
+    assert {"words", "entities", "figures"} <= set(shared)
+
+
 def test_deterministic_and_batch_equals_one_by_one():
     rows = list(synth_stream(1500, days=20, seed=3))
     g1 = Grouper()

@@ -33,6 +33,7 @@ from storyline.stories.features import StoryDoc, _word_freqs, day_to_iso
 from storyline.stories.index import StoryIndex
 
 CHANNELS = {"@": "entities", "#": "places", "~": "dates", "=": "figures", "^": "lead", "!": "title"}
+EXPLAIN_ORDER = ("words", *CHANNELS.values())
 # the learned score's per-channel similarities, in this order ("" = words)
 PREFIXES = ("", "@", "#", "~", "=", "!")
 CHANNEL_INDEX = {p: i for i, p in enumerate(PREFIXES)}
@@ -999,15 +1000,18 @@ class Grouper:
 
     def explain(self, vec: dict[str, float], st: Story, doc: StoryDoc, per_channel: int = 6) -> dict[str, Any]:
         """The features that made ``doc`` score against ``st``, strongest first, by channel."""
-        contrib: dict[str, list[tuple[float, str]]] = {}
-        c = st.centroid
-        for f in c.keys() & vec.keys():
-            x = c[f]
+        # channels in a fixed order (words, entities, places, dates, figures, lead, title): the
+        # same JSON from every process (a set's order changes with the string hash seed)
+        contrib: dict[str, list[tuple[float, str]]] = {name: [] for name in EXPLAIN_ORDER}
+        get = st.centroid.get
+        for f, w in vec.items():
+            x = get(f)
             if x:
-                name = CHANNELS.get(f[0], "words")
-                contrib.setdefault(name, []).append((vec[f] * x, f))
+                contrib[CHANNELS.get(f[0], "words")].append((w * x, f))
         shared: dict[str, list[str]] = {}
         for name, items in contrib.items():
+            if not items:
+                continue
             items.sort(key=lambda t: (-t[0], t[1]))
             shown: dict[str, Any] = {}  # one entry per display name ("Giulia Ferretti" once)
             for _, f in items:
