@@ -162,6 +162,35 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (path, sha256)
     );
     """,
+    # 2: each article's feature bag for the grouper, computed once (stories.persist.load_docs):
+    # a run restores the stories of the last week from it instead of tokenising their articles
+    # again. Derived data: a change to what it was computed from deletes it (the triggers), a
+    # bag computed by other code or settings has another version and is computed again.
+    """
+    CREATE TABLE doc_features (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        version TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE TRIGGER doc_features_text AFTER UPDATE OF title, text, clean_text ON articles BEGIN
+        DELETE FROM doc_features WHERE article_id = new.id;
+    END;
+    CREATE TRIGGER doc_features_ann_ins AFTER INSERT ON annotations BEGIN
+        DELETE FROM doc_features WHERE article_id = new.article_id;
+    END;
+    CREATE TRIGGER doc_features_ann_del AFTER DELETE ON annotations BEGIN
+        DELETE FROM doc_features WHERE article_id = old.article_id;
+    END;
+    CREATE TRIGGER doc_features_ann_upd AFTER UPDATE ON annotations BEGIN
+        DELETE FROM doc_features WHERE article_id IN (old.article_id, new.article_id);
+    END;
+    CREATE TRIGGER doc_features_removed_ins AFTER INSERT ON removed BEGIN
+        DELETE FROM doc_features WHERE article_id = new.article_id;
+    END;
+    CREATE TRIGGER doc_features_removed_del AFTER DELETE ON removed BEGIN
+        DELETE FROM doc_features WHERE article_id = old.article_id;
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

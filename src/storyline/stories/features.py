@@ -434,6 +434,58 @@ def doc_from_article(article: dict[str, Any], annotations: list[dict[str, Any]] 
                      article.get("published"), annotations, stamps, display)
 
 
+@lru_cache(maxsize=2)
+def features_version(annotations: bool) -> str:
+    """What a stored feature bag was computed with (``doc_to_cache``): this module's code, the
+    stop words, the ``[features]`` settings, wordfreq's version and whether annotations count.
+    A bag stored under another key is computed again."""
+    import hashlib
+    import json
+    from importlib import metadata
+    from pathlib import Path
+
+    h = hashlib.blake2b(digest_size=10)
+    h.update(Path(__file__).read_bytes())
+    h.update(resources.files(__package__).joinpath("stopwords.txt").read_bytes())
+    h.update(json.dumps(options(), sort_keys=True).encode())
+    try:
+        h.update(metadata.version("wordfreq").encode())
+    except metadata.PackageNotFoundError:
+        h.update(b"no wordfreq")
+    h.update(b"annotations" if annotations else b"text")
+    return h.hexdigest()
+
+
+def doc_to_cache(doc: StoryDoc) -> str:
+    """The part of a StoryDoc that takes the tokeniser and the annotations to compute (features
+    in their order, names, years, persons), as JSON: :func:`doc_from_cache` reads it back."""
+    import json
+
+    return json.dumps({"f": doc.features, "n": doc.names, "y": sorted(doc.years), "p": sorted(doc.persons)},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def doc_from_cache(article: dict[str, Any], cached: str) -> StoryDoc:
+    """:func:`doc_from_article` from a stored article row and its :func:`doc_to_cache` JSON (the
+    same StoryDoc; the body is normalised again, a regular expression over the text)."""
+    import json
+    from sys import intern
+
+    c = json.loads(cached)
+    text = article.get("clean_text") or article.get("text") or ""
+    return StoryDoc(
+        article_id=article["id"],
+        outlet=article.get("outlet") or "",
+        day=parse_day(article.get("published")),
+        title=(article.get("title") or "").strip(),
+        features={intern(k): v for k, v in c["f"].items()},
+        body=normalise_body(text),
+        names=c["n"],
+        years=frozenset(c["y"]),
+        persons=frozenset(c["p"]),
+    )
+
+
 def doc_from_record(row: dict[str, Any], annotations: list[dict[str, Any]] | None = None) -> StoryDoc:
     """A StoryDoc from one labelled JSONL row (``id, title, text, published, source``)."""
     return build_doc(row["id"], row.get("title") or "", row.get("text") or "", row.get("source") or "",

@@ -25,10 +25,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from storyline.store import get_article, row_to_dict, transaction
-from storyline.stories.features import StoryDoc, doc_from_article, parse_day
+from storyline.stories.features import (StoryDoc, doc_from_article, doc_from_cache, doc_to_cache, features_version,
+                                         parse_day)
 from storyline.stories.group import Assignment, Grouper, Settings, Story
 
 BATCH = 500
+# members loaded at once when a run restores the active stories
+RESTORE_DOCS = 500
 MAX_UNDATED_ACTIVE = 5000  # undated stories kept as candidates (most recently updated first)
 THEME_SHOWN = 8  # page-theme features named in a live-blog entry's explanation
 PENDING_STAGES = ("annotated",)
@@ -343,30 +346,62 @@ def damp_page_theme(entries: list[StoryDoc], strength: float, min_entries: int =
 
 
 def _load_docs(con: sqlite3.Connection, ids: list[int], annotations: bool = True) -> dict[int, StoryDoc]:
+    """StoryDocs of the given articles: from their stored feature bags (table ``doc_features``)
+    when stored under this code's :func:`features_version`, else from the text and annotations,
+    then stored (when the connection can write)."""
+    version = features_version(annotations)
     out: dict[int, StoryDoc] = {}
+    fresh: list[tuple[int, str, str]] = []
+    cache = _has_doc_cache(con)
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
+        cached: dict[int, str] = {}
+        if cache:
+            cached = dict(con.execute(
+                f"SELECT article_id, doc FROM doc_features WHERE version = ? AND article_id IN ({marks})",
+                [version, *chunk]).fetchall())
+        rows = {r["id"]: dict(r) for r in con.execute(
+            f"SELECT id, title, text, clean_text, outlet, published FROM articles WHERE id IN ({marks})", chunk)}
+        for i, c in cached.items():
+            if i in rows:
+                out[i] = doc_from_cache(rows[i], c)
+        todo = [i for i in chunk if i in rows and i not in cached]
+        if not todo:
+            continue
+        marks = ",".join("?" * len(todo))
         anns: dict[int, list[dict[str, Any]]] = {}
         # with annotations off, entities and places still give the display names
         kinds = ("entity", "place", "date", "figure") if annotations else ("entity", "place")
         for r in con.execute(
             f"SELECT article_id, kind, start, end, text, label, value FROM annotations "
             f"WHERE article_id IN ({marks}) AND kind IN ({','.join('?' * len(kinds))}) "
-            f"ORDER BY article_id, start", chunk + list(kinds),
+            f"ORDER BY article_id, start", todo + list(kinds),
         ):
             anns.setdefault(r["article_id"], []).append(row_to_dict(r))
         # the time stamp lines cleaning removed: their dates count (features.build_doc)
         stamps: dict[int, list[str]] = {}
         for r in con.execute(f"SELECT article_id, text FROM removed WHERE article_id IN ({marks}) "
-                             f"AND reason = 'timestamp' ORDER BY article_id, line", chunk):
+                             f"AND reason = 'timestamp' ORDER BY article_id, line", todo):
             stamps.setdefault(r["article_id"], []).append(r["text"])
-        for r in con.execute(
-            f"SELECT id, title, text, clean_text, outlet, published FROM articles WHERE id IN ({marks})", chunk
-        ):
-            a = anns.get(r["id"])
-            out[r["id"]] = (doc_from_article(dict(r), a, stamps.get(r["id"], ())) if annotations else
-                            doc_from_article(dict(r), None, stamps.get(r["id"], ()), display=a))
+        for i in todo:
+            a = anns.get(i)
+            d = out[i] = (doc_from_article(rows[i], a, stamps.get(i, ())) if annotations else
+                          doc_from_article(rows[i], None, stamps.get(i, ()), display=a))
+            fresh.append((i, version, doc_to_cache(d)))
+    if fresh and cache:
+        try:
+            with transaction(con):
+                con.executemany("INSERT OR REPLACE INTO doc_features (article_id, version, doc) VALUES (?, ?, ?)",
+                                fresh)
+        except sqlite3.OperationalError:  # a read-only connection, or a busy store: computed next time
+            pass
     return out
+
+
+def _has_doc_cache(con: sqlite3.Connection) -> bool:
+    """Whether the store has the ``doc_features`` table (schema 2 on; a read-only connection to
+    an older store has not)."""
+    return con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'doc_features'").fetchone() is not None
 
 
 def _pending(con: sqlite3.Connection, article_ids: list[int] | None) -> list[sqlite3.Row]:
@@ -403,21 +438,39 @@ def restore_grouper(con: sqlite3.Connection, first_day: int | None, settings: Se
     sids += [r[0] for r in con.execute(
         "SELECT id FROM stories WHERE merged_into IS NULL AND n_articles > 0 AND last_seen IS NULL "
         "ORDER BY updated_at DESC, id DESC LIMIT ?", (MAX_UNDATED_ACTIVE,))]
-    for sid in sorted(set(sids)):
-        _restore_story(con, g, sid)
+    _restore_stories(con, g, sorted(set(sids)))
     # stories the user decided about are never merged automatically
     g.pinned = {r[0] for r in con.execute("SELECT DISTINCT story_id FROM story_members WHERE pinned = 1")}
     g.drain_retired()
     return g
 
 
-def _restore_story(con: sqlite3.Connection, g: Grouper, story_id: int) -> Story:
-    rows = list(con.execute(
-        "SELECT a.id, a.published, a.duplicate_of FROM story_members m JOIN articles a ON a.id = m.article_id "
-        "WHERE m.story_id = ? ORDER BY a.published IS NULL, a.published, a.id", (story_id,)))
-    docs = load_docs(con, [r["id"] for r in rows], g.s.page_theme, g.s.page_theme_min, g.s.use_annotations)
-    copies = {r["id"]: r["duplicate_of"] for r in rows if r["duplicate_of"] is not None}
-    return g.restore(story_id, [docs[r["id"]] for r in rows if r["id"] in docs], copies)
+def _restore_stories(con: sqlite3.Connection, g: Grouper, story_ids: list[int]) -> None:
+    """Restore the stories (in this order) with their members, loaded in bulk (a few queries
+    per ``RESTORE_DOCS`` members rather than per story)."""
+    members: dict[int, list[sqlite3.Row]] = {}
+    for chunk in _chunks(story_ids):
+        for r in con.execute(
+                "SELECT m.story_id, a.id, a.published, a.duplicate_of FROM story_members m "
+                f"JOIN articles a ON a.id = m.article_id WHERE m.story_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY m.story_id, a.published IS NULL, a.published, a.id", chunk):
+            members.setdefault(r["story_id"], []).append(r)
+    # stories in groups of about RESTORE_DOCS members: the docs of a group are dropped once its
+    # stories hold their vectors
+    group: list[int] = []
+    size = 0
+    for k, sid in enumerate(story_ids):
+        group.append(sid)
+        size += len(members.get(sid, ()))
+        if k + 1 < len(story_ids) and size < RESTORE_DOCS:
+            continue
+        docs = load_docs(con, [r["id"] for x in group for r in members.get(x, ())], g.s.page_theme,
+                         g.s.page_theme_min, g.s.use_annotations)
+        for x in group:
+            rows = members.get(x, [])
+            copies = {r["id"]: r["duplicate_of"] for r in rows if r["duplicate_of"] is not None}
+            g.restore(x, [docs[r["id"]] for r in rows if r["id"] in docs], copies)
+        group, size = [], 0
 
 
 def _write_story(con: sqlite3.Connection, st: Story, now: float) -> None:
@@ -539,7 +592,8 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
 def refresh_story(con: sqlite3.Connection, story_id: int, settings: Settings | None = None) -> dict[str, Any]:
     """Recompute a story's title, dates and counts from its members in the store."""
     g = Grouper(settings)
-    st = _restore_story(con, g, story_id)
+    _restore_stories(con, g, [story_id])
+    st = g.stories[story_id]
     _write_story(con, st, time.time())
     return st.summary()
 

@@ -1,0 +1,143 @@
+"""The grouper's stored feature bags (table ``doc_features``, schema 2): a later run restores the
+week's stories from them instead of tokenising every member again. They must give the same
+StoryDocs (hence the same stories) as computing afresh, and go when what they were computed
+from changes. Invented articles (the flood and strike texts of test_stories_persist)."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from storyline.store import SCHEMA_VERSION, connect, put_annotations, transaction
+from storyline.stories import persist
+from storyline.stories.features import features_version
+from storyline.stories.persist import assign_stories, load_docs
+
+from test_stories_persist import FLOOD_A, FLOOD_A2, FLOOD_B, STRIKE, _add
+
+
+def _fields(d):
+    return (d.article_id, d.outlet, d.day, d.title, list(d.features.items()), d.body, list(d.names.items()),
+            d.years, d.persons, d.theme)
+
+
+def _annotate(con, aid, name, label="PERSON"):
+    text = con.execute("SELECT text FROM articles WHERE id = ?", (aid,)).fetchone()[0]
+    start = text.index(name)
+    put_annotations(con, aid, [{"kind": "entity", "start": start, "end": start + len(name), "text": name,
+                                "label": label, "value": {"name": name}}])
+
+
+@pytest.fixture
+def store(tmp_path):
+    con = connect(tmp_path / "s.db")
+    with transaction(con):
+        ids = [_add(con, *FLOOD_A, "north.example", "2031-05-06"),
+               _add(con, *FLOOD_B, "valley.example", "2031-05-06"),
+               _add(con, *STRIKE, "port.example", "2031-05-06"),
+               _add(con, *FLOOD_A2, "east.example", "2031-05-07")]
+        _annotate(con, ids[0], "Elira Dunmore")
+        con.execute("INSERT INTO removed (article_id, line, reason, text) VALUES (?, 0, 'timestamp', ?)",
+                    (ids[1], "TUESDAY, MAY 6, 2031 | 08:06AM"))
+    yield con, ids
+    con.close()
+
+
+def _cached(con):
+    return dict(con.execute("SELECT article_id, version FROM doc_features").fetchall())
+
+
+def _fresh(con, ids, annotations):
+    """The StoryDocs computed afresh (the stored bags deleted first)."""
+    with transaction(con):
+        con.execute("DELETE FROM doc_features")
+    return load_docs(con, ids, annotations=annotations)
+
+
+@pytest.mark.parametrize("annotations", [True, False])
+def test_a_stored_bag_gives_the_same_doc_as_computing_it(store, annotations):
+    con, ids = store
+    assert SCHEMA_VERSION >= 2
+    first = _fresh(con, ids, annotations)
+    assert _cached(con) == {i: features_version(annotations) for i in ids}  # stored on first use
+    again = load_docs(con, ids, annotations=annotations)
+    assert [_fields(again[i]) for i in ids] == [_fields(first[i]) for i in ids]
+    # the stamp's date and the annotated name made it through the store
+    assert "~05-06" in again[ids[1]].features and "2031" in again[ids[1]].years
+    if annotations:
+        assert "dunmore" in again[ids[0]].persons
+
+
+def test_a_change_to_the_text_or_annotations_deletes_the_bag(store):
+    con, ids = store
+    load_docs(con, ids)
+    assert set(_cached(con)) == set(ids)
+    with transaction(con):
+        con.execute("UPDATE articles SET clean_text = ? WHERE id = ?", (FLOOD_A2[1], ids[0]))
+        _annotate(con, ids[3], "Elira Dunmore")
+        con.execute("DELETE FROM removed WHERE article_id = ?", (ids[1],))
+    assert set(_cached(con)) == {ids[2]}
+    docs = load_docs(con, ids)
+    assert docs[ids[0]].body == docs[ids[3]].body  # the new clean text counts
+    assert "dunmore" in docs[ids[3]].persons  # the new annotation counts
+    assert "~05-06" not in docs[ids[1]].features  # the removed stamp no longer counts
+
+
+def test_a_bag_from_other_code_or_settings_is_computed_again(store):
+    con, ids = store
+    want = {i: _fields(d) for i, d in load_docs(con, ids).items()}
+    with transaction(con):
+        con.execute("UPDATE doc_features SET version = 'old', doc = ?",
+                    ('{"f":{"bogus":1.0},"n":{},"y":[],"p":[]}',))
+    got = load_docs(con, ids)
+    assert {i: _fields(d) for i, d in got.items()} == want
+    assert set(_cached(con).values()) == {features_version(True)}
+
+
+def test_runs_restored_from_stored_bags_make_the_same_stories(tmp_path):
+    def run(path, keep_bags):
+        con = connect(path)
+        with transaction(con):
+            first = [_add(con, *FLOOD_A, "north.example", "2031-05-06"),
+                     _add(con, *FLOOD_B, "valley.example", "2031-05-06"),
+                     _add(con, *STRIKE, "port.example", "2031-05-06")]
+        assign_stories(con)
+        if not keep_bags:
+            with transaction(con):
+                con.execute("DELETE FROM doc_features")
+        with transaction(con):
+            later = [_add(con, *FLOOD_A2, "east.example", "2031-05-07"),
+                     _add(con, STRIKE[0], STRIKE[1].replace("48-hour", "two-day"), "wire.example", "2031-05-07")]
+        assign_stories(con)
+        rows = con.execute("SELECT article_id, story_id, score, explanation FROM story_members "
+                           "ORDER BY article_id").fetchall()
+        n_bags = con.execute("SELECT count(*) FROM doc_features").fetchone()[0]
+        con.close()
+        return [tuple(r) for r in rows], first, later, n_bags
+
+    with_bags, first, later, n = run(tmp_path / "a.db", True)
+    without, _, _, _ = run(tmp_path / "b.db", False)
+    assert with_bags == without
+    assert n == 5
+    story = {r[0]: r[1] for r in with_bags}
+    assert story[later[0]] == story[first[0]] and story[later[1]] == story[first[2]]
+
+
+def test_a_read_only_connection_computes_without_storing(store, tmp_path):
+    con, ids = store
+    path = con.execute("PRAGMA database_list").fetchone()[2]
+    want = {i: _fields(d) for i, d in load_docs(con, ids).items()}
+    with transaction(con):
+        con.execute("DELETE FROM doc_features")
+    ro = connect(path, readonly=True)
+    try:
+        assert {i: _fields(d) for i, d in persist.load_docs(ro, ids).items()} == want
+    finally:
+        ro.close()
+    assert _cached(con) == {}
+    with pytest.raises(sqlite3.OperationalError):
+        ro2 = connect(path, readonly=True)
+        try:
+            ro2.execute("INSERT INTO doc_features VALUES (1, 'x', '{}')")
+        finally:
+            ro2.close()
