@@ -27,12 +27,14 @@ article has none, the text-only fallback still separates "the earthquake in Chil
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from sys import intern
 from typing import Any
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d+(?:[.,:]\d+)*")
@@ -440,7 +442,6 @@ def features_version(annotations: bool) -> str:
     stop words, the ``[features]`` settings, wordfreq's version and whether annotations count.
     A bag stored under another key is computed again."""
     import hashlib
-    import json
     from importlib import metadata
     from pathlib import Path
 
@@ -459,8 +460,6 @@ def features_version(annotations: bool) -> str:
 def doc_to_cache(doc: StoryDoc) -> str:
     """The part of a StoryDoc that takes the tokeniser and the annotations to compute (features
     in their order, names, years, persons), as JSON: :func:`doc_from_cache` reads it back."""
-    import json
-
     return json.dumps({"f": doc.features, "n": doc.names, "y": sorted(doc.years), "p": sorted(doc.persons)},
                       ensure_ascii=False, separators=(",", ":"))
 
@@ -468,9 +467,6 @@ def doc_to_cache(doc: StoryDoc) -> str:
 def doc_from_cache(article: dict[str, Any], cached: str) -> StoryDoc:
     """:func:`doc_from_article` from a stored article row and its :func:`doc_to_cache` JSON (the
     same StoryDoc; the body is normalised again, a regular expression over the text)."""
-    import json
-    from sys import intern
-
     c = json.loads(cached)
     text = article.get("clean_text") or article.get("text") or ""
     return StoryDoc(

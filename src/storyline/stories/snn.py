@@ -72,7 +72,7 @@ def average_link(sim, threshold: float) -> list[int]:
     metric="precomputed", distance_threshold=1 - threshold)`` cuts it (merges at distance
     1 - similarity below the threshold's), with sklearn's label numbering (``_hc_cut``): the
     same labels, without importing sklearn (half a second) or its n x n index arrays.
-    ``tests/test_stories_backlog.py`` checks the two agree."""
+    ``tests/test_bench_snn.py`` checks the two agree."""
     from scipy.cluster.hierarchy import linkage
     from scipy.spatial.distance import squareform
 
