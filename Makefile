@@ -9,7 +9,7 @@ DB ?= storyline-demo.db
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml requirements.lock setup.py src/storyline/annotate/_heldgil.pyx
+$(VENV)/.installed: pyproject.toml requirements.lock setup.py src/storyline/annotate/_heldgil.pyx src/storyline/stories/_speedups.pyx
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock

@@ -136,3 +136,64 @@ def test_compiled_candidates_is_top_ids_of_accumulate_with_its_ties():
             expect = fast.py_top_ids(fast.py_accumulate(postings, weighted, 20), limit)
             assert sp.candidates(postings, weighted, 20, limit) == expect
     assert sp.candidates({"quake": {7, 3}, "#Selby": {3}}, [("quake", 0.5), ("#Selby", 1.0)], 10, 1) == [3]
+
+
+def _texts_for_the_tokeniser() -> list[tuple[str, str]]:
+    """The bundled example articles (invented), plus random strings of the characters the
+    tokeniser and the date and name rules treat specially."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "examples"
+    texts = []
+    for path in sorted(root.rglob("*.txt")):
+        head, _, body = path.read_text(encoding="utf-8").partition("\n")
+        texts.append((head, body))
+    rnd = random.Random(17)
+    pieces = list("aAzZ \n.,:;'’-–—\"“”([|!?_0123456789²①é") + [
+        "March ", "12 ", " 2019", "May ", "Dec. 5", "5 June", "31", "32", "0012", "İstanbul", "O'Brien",
+        "Zelenskyy", "١٢", "٢٠٢٤", "1,300", "3.5", "10:30", "said ", "Korvath ", "9" * 40]
+    for _ in range(3000):
+        texts.append(("".join(rnd.choice(pieces) for _ in range(rnd.randrange(0, 12))),
+                      "".join(rnd.choice(pieces) for _ in range(rnd.randrange(0, 120)))))
+    return texts
+
+
+def test_text_features_read_numbers_as_the_tokeniser_finds_them():
+    # "²" and "①" are letters to WORD_RE's classes (not decimal digits): they used to go down
+    # the number branch and crash int(); a 40-digit run is no day of the month
+    from storyline.stories import features as F
+
+    for impl in (fast.text_features, None):
+        old, fast.text_features = fast.text_features, impl
+        try:
+            feats, _, body = F._text_features("Area", "The field was 5² metres, entry ① on 12 March 2031; code " + "9" * 40)
+        finally:
+            fast.text_features = old
+        assert feats["=5"] == 1.0 and feats["~03-12"] == 1.0 and feats["~2031"] == 1.0
+        assert "=12" not in feats and "²" not in feats
+        assert body.startswith("the field was 5 ² metres")
+
+
+@pytest.mark.parametrize("lead_chars", [0.0, 60.0])
+def test_compiled_text_features_is_the_python_loop(lead_chars, monkeypatch):
+    _compiled_or_skip()
+    from storyline.stories import features as F
+
+    monkeypatch.setitem(F.options(), "lead_chars", lead_chars)  # the lead features ("^" keys) too
+    texts = _texts_for_the_tokeniser()
+    assert len(texts) > 3000
+    compiled = fast.text_features
+    leads = 0
+    for kw in ({}, {"with_entities": False}, {"title_w": 1.0}):
+        for title, text in texts:
+            try:
+                fast.text_features = None
+                want = F._text_features(title, text, **kw)
+            finally:
+                fast.text_features = compiled
+            got = F._text_features(title, text, **kw)
+            assert got == want, (title, text)
+            assert list(got[0].items()) == list(want[0].items())  # same key order: same float sums later
+            assert list(got[1].items()) == list(want[1].items())
+            leads += any(k[0] == "^" for k in got[0])
+    assert (leads > 100) == bool(lead_chars)

@@ -212,3 +212,153 @@ def candidates(dict postings, list weighted, Py_ssize_t max_posting, Py_ssize_t 
         free(ids)
         free(sums)
         free(objs)
+
+
+cdef inline bint _is_letter(Py_UCS4 c):
+    r"""``[^\W\d_]`` of ``features.WORD_RE``: a word character that is not a decimal digit
+    (the Unicode tables only outside ASCII)."""
+    cdef unsigned int u = <unsigned int>c
+    if u < 128:
+        return ((u | 0x20) - 0x61) < 26  # a-z, A-Z (unsigned: below "a" wraps round)
+    return c.isalnum() and not c.isdecimal()
+
+
+cdef inline bint _is_decimal(Py_UCS4 c):
+    r"""``\d`` of ``features.WORD_RE``: a Unicode decimal digit."""
+    cdef unsigned int u = <unsigned int>c
+    if u < 128:
+        return (u - 0x30) < 10  # 0-9
+    return c.isdecimal()
+
+
+cdef inline bint _is_part(Py_UCS4 c, bint letters):
+    return _is_letter(c) if letters else _is_decimal(c)
+
+
+cdef inline bint _is_sep(Py_UCS4 c, bint letters):
+    """' ’ - join letters; . , : join digits."""
+    if letters:
+        return c == 0x27 or c == 0x2019 or c == 0x2D
+    return c == 0x2E or c == 0x2C or c == 0x3A
+
+
+cdef Py_ssize_t _token_end(str s, Py_ssize_t i, Py_ssize_t n, bint letters):
+    r"""End of the ``features.WORD_RE`` match that starts at ``i``: letters joined by ' ’ or -
+    (``[^\W\d_]+(?:['’\-][^\W\d_]+)*``), or decimal digits joined by . , or : (``\d+(?:[.,:]\d+)*``)."""
+    cdef Py_ssize_t j = i + 1
+    while True:
+        while j < n and _is_part(s[j], letters):
+            j += 1
+        if j + 1 < n and _is_sep(s[j], letters) and _is_part(s[j + 1], letters):
+            j += 2
+        else:
+            return j
+
+
+cdef inline void _add(dict feats, object key, double weight):
+    """``feats[key] = feats.get(key, 0) + weight``."""
+    cdef PyObject *old = PyDict_GetItem(feats, key)
+    if old is NULL:
+        PyDict_SetItem(feats, key, 0.0 + weight)
+    else:
+        PyDict_SetItem(feats, key, (<double>(<object>old)) + weight)
+
+
+def text_features(str title, str text, double tw, bint with_entities, Py_ssize_t lead_chars,
+                  dict token_cache, token_fn, number_key, str sentence_end):
+    """The loop of ``features._text_features`` (its Python twin there, same dict operations in
+    the same order, so the same features, names and key order): the tokens of ``WORD_RE`` found
+    by hand instead of by the regex engine, each looked up in ``token_cache`` (``features._TOKENS``;
+    ``token_fn`` fills it), numbers keyed by ``number_key``. Returns (features dict, names,
+    lower-cased body)."""
+    cdef list body_tokens = []
+    cdef dict feats = {}
+    cdef dict names = {}
+    cdef Py_ssize_t lead_end = len(title) + 1 + lead_chars
+    cdef Py_ssize_t offset = 0, in_lead_end, i, j, n, b, start, v
+    cdef int chunk_no
+    cdef str chunk
+    cdef double weight
+    cdef bint is_title, letters, has_day, cap, titlecase, entity
+    cdef Py_UCS4 c
+    cdef PyObject *p
+    cdef object prev_month, day_key, info, w, ekey, key, tok
+    cdef Py_ssize_t day = 0
+    for chunk_no in range(2):
+        if chunk_no == 0:
+            is_title, weight, chunk = True, tw, title
+        else:
+            is_title, weight, chunk = False, 1.0, text
+        in_lead_end = lead_end - offset
+        offset += len(chunk) + 1
+        prev_month = None
+        has_day = False
+        day_key = None
+        n = len(chunk)
+        i = 0
+        while i < n:
+            c = chunk[i]
+            if _is_letter(c):
+                letters = True
+            elif _is_decimal(c):
+                letters = False
+            else:
+                i += 1
+                continue
+            start = i
+            i = _token_end(chunk, start, n, letters)
+            tok = chunk[start:i]
+            if not is_title:
+                body_tokens.append(tok)
+            if not letters:
+                has_day = False
+                if (i - start == 4 and chunk[start] == u"1" and chunk[start + 1] == u"9"
+                        or i - start == 4 and chunk[start] == u"2" and chunk[start + 1] == u"0") and (
+                        _is_decimal(chunk[start + 2]) and _is_decimal(chunk[start + 3])):
+                    _add(feats, "~" + tok, weight)
+                    if lead_chars and start < in_lead_end:
+                        feats["^~" + tok] = 1.0
+                else:
+                    v = int(tok) if i - start <= 9 and tok.isdigit() else 0  # features._day_number
+                    if not 1 <= v <= 31:
+                        v = 0
+                    if prev_month is not None and v:
+                        _add(feats, "~%02d-%02d" % (prev_month, v), weight)
+                    else:
+                        key = number_key(tok)
+                        if key:
+                            _add(feats, key, weight)
+                        if v:
+                            has_day, day, day_key = True, v, key
+                prev_month = None
+                continue
+            p = PyDict_GetItem(token_cache, tok)
+            info = token_fn(tok) if p is NULL else <object>p
+            w, prev_month, cap, titlecase, ekey = info
+            if prev_month is not None and has_day:
+                _add(feats, "~%02d-%02d" % (prev_month, day), weight)
+                if day_key:  # the day number was not a figure after all
+                    _add(feats, day_key, -weight)
+                    if <double>feats[day_key] <= 0:
+                        del feats[day_key]
+                prev_month = None
+            has_day = False
+            if w is None:
+                continue
+            _add(feats, w, weight)
+            if is_title:
+                feats["!" + w] = 1.0
+            if cap and prev_month is None and (weight == 1.0 or not titlecase) and (
+                    with_entities or (lead_chars and start < in_lead_end)):
+                # mid-sentence capitals are names; headline case and sentence starts are not
+                b = start - 1
+                while b >= 0 and chunk[b] == u" ":
+                    b -= 1
+                if b >= 0 and chunk[b] not in sentence_end:
+                    if with_entities:
+                        _add(feats, ekey, weight)
+                        names.setdefault(ekey, tok)
+                    if lead_chars and start < in_lead_end:
+                        feats["^" + ekey] = 1.0
+                        names.setdefault("^" + ekey, tok)
+    return feats, names, " ".join(body_tokens).lower()

@@ -37,9 +37,12 @@ from importlib import resources
 from sys import intern
 from typing import Any
 
+from storyline.stories import fast
+
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d+(?:[.,:]\d+)*")
 # a token starts a sentence when only quotes/brackets/space separate it from one of these
-SENTENCE_END = frozenset(".!?:;\n\"“”'‘’([—–-|")
+SENTENCE_END_CHARS = ".!?:;\n\"“”'‘’([—–-|"
+SENTENCE_END = frozenset(SENTENCE_END_CHARS)
 MONTHS = {
     m: i
     for i, names in enumerate(
@@ -201,7 +204,7 @@ def _headline_words(title: str) -> int:
     """Content words of a headline (not numbers, months, weekdays or stop words)."""
     n = 0
     for tok in WORD_RE.findall(title):
-        if not tok[0].isdigit():
+        if not tok[0].isdecimal():
             w, month, _, _, _ = _token(tok)
             if w is not None and month is None:
                 n += 1
@@ -218,19 +221,40 @@ def text_features(title: str, text: str, *, with_entities: bool = True,
     return feats, names
 
 
+def _day_number(tok: str) -> int:
+    """The day of the month a number token can be (1-31), else 0. Tokens of more than nine
+    characters are no day ("0000000012"), and ``int`` is not asked to read thousands of digits."""
+    if len(tok) > 9 or not tok.isdigit():
+        return 0
+    v = int(tok)
+    return v if 1 <= v <= 31 else 0
+
+
 def _text_features(title: str, text: str, *, with_entities: bool = True,
                    title_w: float | None = None) -> tuple[Counter, dict[str, str], str]:
-    """:func:`text_features` and :func:`normalise_body` of ``text`` from one pass of the tokeniser."""
+    """:func:`text_features` and :func:`normalise_body` of ``text`` from one pass of the tokeniser.
+
+    The loop runs compiled (``_speedups.text_features``, the tokens found by hand) when built,
+    else as :func:`_py_text_features`; the two give the same features in the same key order."""
+    tw = title_weight() if title_w is None else title_w
+    opt = options()
+    if tw != 1.0 and opt["headline_min_words"] and _headline_words(title) < opt["headline_min_words"]:
+        tw = 1.0  # a dateline or time stamp extracted as the headline ("MONDAY, MAY 23, 2005")
+    if fast.text_features is not None:
+        feats, names, body = fast.text_features(title, text, tw, with_entities, int(opt["lead_chars"]),
+                                                 _TOKENS, _token, _number_key, SENTENCE_END_CHARS)
+        return Counter(feats), names, body
+    return _py_text_features(title, text, tw, with_entities)
+
+
+def _py_text_features(title: str, text: str, tw: float, with_entities: bool) -> tuple[Counter, dict[str, str], str]:
+    """The pure-Python loop of :func:`_text_features` (headline words count ``tw`` times)."""
     body_tokens: list[str] = []
     token_info = _TOKENS.get
     feats: dict[str, float] = {}  # a plain dict: Counter's __missing__ is a Python call per new key
     get = feats.get
     names: dict[str, str] = {}
-    tw = title_weight() if title_w is None else title_w
-    opt = options()
-    if tw != 1.0 and opt["headline_min_words"] and _headline_words(title) < opt["headline_min_words"]:
-        tw = 1.0  # a dateline or time stamp extracted as the headline ("MONDAY, MAY 23, 2005")
-    lead_chars = int(opt["lead_chars"])
+    lead_chars = int(options()["lead_chars"])
     lead_end = len(title) + 1 + lead_chars  # offsets over title + "\n" + text
     offset = 0
     for is_title, weight, chunk in ((True, tw, title), (False, 1.0, text)):
@@ -242,22 +266,24 @@ def _text_features(title: str, text: str, *, with_entities: bool = True,
             tok = m.group()
             if not is_title:
                 body_tokens.append(tok)
-            if tok[0].isdigit():
+            if tok[0].isdecimal():  # WORD_RE's \d: "²" and "①" are letters to it, and no number
                 prev_day = None
                 if YEAR_RE.fullmatch(tok):
                     k = "~" + tok
                     feats[k] = get(k, 0) + weight
                     if lead_chars and m.start() < in_lead_end:
                         feats["^~" + tok] = 1.0
-                elif prev_month is not None and tok.isdigit() and 1 <= int(tok) <= 31:
-                    k = f"~{prev_month:02d}-{int(tok):02d}"
-                    feats[k] = get(k, 0) + weight
                 else:
-                    key = _number_key(tok)
-                    if key:
-                        feats[key] = get(key, 0) + weight
-                    if tok.isdigit() and 1 <= int(tok) <= 31:
-                        prev_day = (int(tok), key)
+                    day = _day_number(tok)
+                    if prev_month is not None and day:
+                        k = f"~{prev_month:02d}-{day:02d}"
+                        feats[k] = get(k, 0) + weight
+                    else:
+                        key = _number_key(tok)
+                        if key:
+                            feats[key] = get(key, 0) + weight
+                        if day:
+                            prev_day = (day, key)
                 prev_month = None
                 continue
             w, prev_month, cap, titlecase, ekey = token_info(tok) or _token(tok)  # the cache, without a call
