@@ -197,3 +197,21 @@ def test_compiled_text_features_is_the_python_loop(lead_chars, monkeypatch):
             assert list(got[1].items()) == list(want[1].items())
             leads += any(k[0] == "^" for k in got[0])
     assert (leads > 100) == bool(lead_chars)
+
+
+def test_compiled_cosines_are_scipys_product_bit_for_bit():
+    sp = _compiled_or_skip()
+    from storyline.stories import snn
+
+    rnd = random.Random(23)
+    for n in (0, 1, 2, 7, 60):
+        # skewed vocabularies: a few features in most vectors, as common words are
+        vectors = [{f"w{int(rnd.paretovariate(0.8)) % 500}": rnd.uniform(0.01, 1.0) for _ in range(rnd.randrange(0, 90))}
+                   for _ in range(n)]
+        want = snn.py_cosine_matrix(vectors)
+        got = np.zeros((n, n))
+        sp.cosines(vectors, got)
+        assert got.view(np.uint64).tolist() == want.view(np.uint64).tolist()  # the same bits
+        assert np.array_equal(snn.cosine_matrix(vectors), want)
+    a, b = {"quake": 0.6, "@Korvath": 0.8}, {"@Korvath": 0.5, "flood": 0.5}
+    assert snn.cosine_matrix([a, b, {}]).tolist() == [[1.0, 0.4, 0.0], [0.4, 0.5, 0.0], [0.0, 0.0, 0.0]]

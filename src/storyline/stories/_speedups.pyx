@@ -362,3 +362,80 @@ def text_features(str title, str text, double tw, bint with_entities, Py_ssize_t
                         feats["^" + ekey] = 1.0
                         names.setdefault("^" + ekey, tok)
     return feats, names, " ".join(body_tokens).lower()
+
+
+def cosines(list vectors, double[:, ::1] out):
+    """Adds the dot products of the sparse vectors (dicts) into ``out`` (n x n, zeros): the
+    floats of ``snn.py_cosine_matrix``'s scipy product ``x @ x.T``, which for each row i takes
+    i's features in its dict order and, for each, adds ``w_i * w_j`` to every article j with
+    that feature (scipy's ``csr_matmat``). The same additions in the same order, without the
+    CSR built in Python, scipy's counting pass or its sparse result made dense again."""
+    cdef Py_ssize_t n = len(vectors), total = 0, i, p, q, c, n_cols, r
+    for v in vectors:
+        total += len(<dict>v)
+    cdef Py_ssize_t *row_ptr = <Py_ssize_t *>malloc((n + 1) * sizeof(Py_ssize_t))
+    cdef Py_ssize_t *cols = <Py_ssize_t *>malloc((total + 1) * sizeof(Py_ssize_t))
+    cdef double *vals = <double *>malloc((total + 1) * sizeof(double))
+    cdef Py_ssize_t *col_ptr = NULL
+    cdef Py_ssize_t *fill = NULL
+    cdef Py_ssize_t *col_rows = <Py_ssize_t *>malloc((total + 1) * sizeof(Py_ssize_t))
+    cdef double *col_vals = <double *>malloc((total + 1) * sizeof(double))
+    cdef dict ids = {}
+    cdef Py_ssize_t pos
+    cdef PyObject *k
+    cdef PyObject *w
+    cdef PyObject *idp
+    cdef double a
+    cdef double *row
+    try:
+        if not (row_ptr and cols and vals and col_rows and col_vals):
+            raise MemoryError()
+        p = 0
+        row_ptr[0] = 0
+        for i in range(n):  # the rows: feature ids in each dict's order
+            v = vectors[i]
+            pos = 0
+            while PyDict_Next(<dict>v, &pos, &k, &w):
+                idp = PyDict_GetItem(ids, <object>k)
+                if idp is NULL:
+                    c = len(ids)
+                    ids[<object>k] = c
+                else:
+                    c = <object>idp
+                cols[p] = c
+                vals[p] = <double>(<object>w)
+                p += 1
+            row_ptr[i + 1] = p
+        n_cols = len(ids)
+        col_ptr = <Py_ssize_t *>malloc((n_cols + 1) * sizeof(Py_ssize_t))
+        fill = <Py_ssize_t *>malloc((n_cols + 1) * sizeof(Py_ssize_t))
+        if not (col_ptr and fill):
+            raise MemoryError()
+        memset(col_ptr, 0, (n_cols + 1) * sizeof(Py_ssize_t))
+        for p in range(total):  # the columns: the articles with each feature, in row order
+            col_ptr[cols[p] + 1] += 1
+        for c in range(n_cols):
+            col_ptr[c + 1] += col_ptr[c]
+            fill[c] = col_ptr[c]
+        for i in range(n):
+            for p in range(row_ptr[i], row_ptr[i + 1]):
+                c = cols[p]
+                col_rows[fill[c]] = i
+                col_vals[fill[c]] = vals[p]
+                fill[c] += 1
+        for i in range(n):
+            row = &out[i, 0]
+            for p in range(row_ptr[i], row_ptr[i + 1]):
+                c = cols[p]
+                a = vals[p]
+                for q in range(col_ptr[c], col_ptr[c + 1]):
+                    r = col_rows[q]
+                    row[r] = row[r] + a * col_vals[q]
+    finally:
+        free(row_ptr)
+        free(cols)
+        free(vals)
+        free(col_ptr)
+        free(fill)
+        free(col_rows)
+        free(col_vals)
