@@ -10,6 +10,7 @@ import pytest
 
 from storyline.store import SCHEMA_VERSION, connect, put_annotations, transaction
 from storyline.stories import persist
+from storyline.stories.dedup import signature
 from storyline.stories.features import features_version
 from storyline.stories.persist import assign_stories, load_docs
 
@@ -17,8 +18,11 @@ from test_stories_persist import FLOOD_A, FLOOD_A2, FLOOD_B, STRIKE, _add
 
 
 def _fields(d):
-    return (d.article_id, d.outlet, d.day, d.title, list(d.features.items()), d.body, list(d.names.items()),
-            d.years, d.persons, d.theme)
+    """Everything the grouper reads of a doc; of the body, what the duplicate index keeps."""
+    sig = d.signature if d.signature is not None else signature(d.body)
+    sketch = None if sig.sketch is None else sig.sketch.tolist()
+    return (d.article_id, d.outlet, d.day, d.title, list(d.features.items()), (sig.n_words, sig.digest, sketch),
+            list(d.names.items()), d.years, d.persons, d.theme)
 
 
 def _annotate(con, aid, name, label="PERSON"):
@@ -62,6 +66,10 @@ def test_a_stored_bag_gives_the_same_doc_as_computing_it(store, annotations):
     assert _cached(con) == {i: features_version(annotations) for i in ids}  # stored on first use
     again = load_docs(con, ids, annotations=annotations)
     assert [_fields(again[i]) for i in ids] == [_fields(first[i]) for i in ids]
+    # read back without the text: the body's hash and sketch came from the bag
+    assert all(first[i].body and first[i].signature is None for i in ids)
+    assert all(again[i].body == "" and again[i].signature.digest for i in ids)
+    assert any(again[i].signature.sketch is not None for i in ids)
     # the stamp's date and the annotated name made it through the store
     assert "~05-06" in again[ids[1]].features and "2031" in again[ids[1]].years
     if annotations:
@@ -141,3 +149,28 @@ def test_a_read_only_connection_computes_without_storing(store, tmp_path):
             ro2.execute("INSERT INTO doc_features VALUES (1, 'x', '{}')")
         finally:
             ro2.close()
+
+
+def test_a_restart_finds_copies_of_earlier_articles_from_their_stored_signatures(tmp_path, monkeypatch):
+    path = tmp_path / "s.db"
+    con = connect(path)
+    with transaction(con):
+        a1 = _add(con, *FLOOD_A, "wire.example", "2031-05-06")
+        b1 = _add(con, *STRIKE, "port.example", "2031-05-06")
+    assign_stories(con)
+    con.close()
+    con = connect(path)  # a new process: the duplicate index is rebuilt from the bags
+    words = FLOOD_A[1].split()
+    with transaction(con):
+        exact = _add(con, "Dam bursts in Korvath", FLOOD_A[1], "paper.example", "2031-05-07")
+        near = _add(con, "Korvath dam failure", " ".join(words[:-1] + ["yesterday."]), "daily.example", "2031-05-07")
+    computed = []
+    real = persist.doc_from_article
+    monkeypatch.setattr(persist, "doc_from_article", lambda row, *a, **k: computed.append(row["id"]) or real(row, *a, **k))
+    res = assign_stories(con)
+    assert sorted(computed) == sorted([exact, near])  # the first run's articles came from their bags
+    assert res["duplicates"] == 2
+    rows = {r[0]: tuple(r[1:]) for r in con.execute("SELECT id, duplicate_of, dup_kind FROM articles WHERE id IN (?, ?)",
+                                                     (exact, near))}
+    assert rows == {exact: (a1, "exact"), near: (a1, "near")}
+    con.close()

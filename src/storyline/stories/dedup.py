@@ -12,10 +12,12 @@ A duplicate is never merged into its original: the caller records a link
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import zlib
 from collections import deque
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -39,6 +41,28 @@ class Duplicate:
     original: Any
     kind: str
     score: float
+
+
+@dataclass(slots=True, frozen=True)
+class Signature:
+    """What the duplicate index needs of a normalised body: its word count, its hash (empty
+    under MIN_WORDS_EXACT words) and its MinHash sketch (None under MIN_WORDS_NEAR words).
+    Stored with an article's feature bag (:meth:`to_json`), so a restart rebuilds the index
+    without reading the text again."""
+
+    n_words: int
+    digest: bytes
+    sketch: np.ndarray | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"w": self.n_words, "h": self.digest.hex(),
+                "s": None if self.sketch is None else base64.b64encode(self.sketch.astype("<u8").tobytes()).decode("ascii")}
+
+    @staticmethod
+    def from_json(d: dict[str, Any]) -> Signature:
+        s = d.get("s")
+        sketch = None if s is None else np.frombuffer(base64.b64decode(s), dtype="<u8").astype(np.uint64)
+        return Signature(int(d["w"]), bytes.fromhex(d["h"]), sketch)
 
 
 _MASK = np.uint64(0xFFFFFFFF)
@@ -82,9 +106,9 @@ class Deduper:
         window: how many recent articles stay indexed (oldest evicted first).
 
     Note:
-        Sketches live only in memory; after a restart the index is rebuilt from the stored
-        texts of the active window (hashing is stable across processes), so it finds the same
-        copies.
+        The index lives in memory; after a restart it is rebuilt from the active window's
+        signatures stored with their feature bags, or from their texts (hashing is stable
+        across processes), so it finds the same copies.
 
     Examples:
         >>> d = Deduper()
@@ -133,16 +157,25 @@ class Deduper:
         step = ROWS * sketch.itemsize
         return [raw[i * step:(i + 1) * step] for i in range(self.bands)]
 
-    def check(self, body: str, sketch: np.ndarray | None = None) -> Duplicate | None:
-        """The earlier article ``body`` copies, or None. Exact copies win over near ones."""
+    def signature(self, body: str, sketch: np.ndarray | None = None) -> Signature:
+        """The body's :class:`Signature` (``sketch``: its :meth:`sketch`, when already computed)."""
         n_words = body.count(" ") + 1 if body else 0
         if n_words < MIN_WORDS_EXACT:
+            return Signature(n_words, b"", None)
+        return Signature(n_words, self.body_hash(body), self.sketch(body) if sketch is None else sketch)
+
+    def check(self, body: str, sketch: np.ndarray | None = None) -> Duplicate | None:
+        """The earlier article ``body`` copies, or None. Exact copies win over near ones."""
+        return self.check_signature(self.signature(body, sketch))
+
+    def check_signature(self, sig: Signature) -> Duplicate | None:
+        """:meth:`check` of a body by its :class:`Signature`."""
+        if sig.n_words < MIN_WORDS_EXACT:
             return None
-        original = self.exact.get(self.body_hash(body))
+        original = self.exact.get(sig.digest)
         if original is not None:
             return Duplicate(original, "exact", 1.0)
-        if sketch is None:
-            sketch = self.sketch(body)
+        sketch = sig.sketch
         if sketch is None:
             return None
         best: Duplicate | None = None
@@ -159,12 +192,15 @@ class Deduper:
 
     def add(self, article_id: Any, body: str, sketch: np.ndarray | None = None) -> None:
         """Index an original (copies are not indexed: their original already is)."""
-        if (body.count(" ") + 1 if body else 0) < MIN_WORDS_EXACT:
+        self.add_signature(article_id, self.signature(body, sketch))
+
+    def add_signature(self, article_id: Any, sig: Signature) -> None:
+        """:meth:`add` of a body by its :class:`Signature`."""
+        if sig.n_words < MIN_WORDS_EXACT:
             return
-        h = self.body_hash(body)
+        h = sig.digest
         self.exact.setdefault(h, article_id)
-        if sketch is None:
-            sketch = self.sketch(body)
+        sketch = sig.sketch
         if sketch is not None and article_id not in self.sketches:
             self.sketches[article_id] = sketch
             for table, band in zip(self.tables, self._band_keys(sketch)):
@@ -182,6 +218,17 @@ class Deduper:
                         ids.remove(old)  # the oldest is near the front: cheap
                         if not ids:
                             del table[band]
+
+
+@lru_cache(maxsize=1)
+def _signer() -> Deduper:
+    return Deduper()
+
+
+def signature(body: str) -> Signature:
+    """The :class:`Signature` of a normalised body (the same in every Deduper: hashing and
+    permutations are fixed)."""
+    return _signer().signature(body)
 
 
 def _order_key(key: Any) -> int:

@@ -71,7 +71,9 @@ class StoryDoc:
     ``day`` is the publication date as a proleptic ordinal (``date.toordinal()``) or None.
     ``features`` maps channel-prefixed keys to raw counts (title words counted twice);
     ``names`` maps entity feature keys back to a display name for explanations.
-    ``body`` is the normalised body text used for duplicate detection.
+    ``body`` is the normalised body text used for duplicate detection; a doc read back from
+    its stored feature bag has an empty body and carries the duplicate index's ``signature``
+    (``stories.dedup.Signature``) instead.
     """
 
     article_id: Any
@@ -86,6 +88,7 @@ class StoryDoc:
     # live-blog entries: the page-theme features damped in ``features`` (display names, most
     # shared first; ``stories.persist.damp_page_theme``), for the explanation
     theme: tuple = ()
+    signature: Any = None
 
     @property
     def published(self) -> str | None:
@@ -473,6 +476,7 @@ def features_version(annotations: bool) -> str:
 
     h = hashlib.blake2b(digest_size=10)
     h.update(Path(__file__).read_bytes())
+    h.update(Path(__file__).with_name("dedup.py").read_bytes())  # the stored duplicate signature
     h.update(resources.files(__package__).joinpath("stopwords.txt").read_bytes())
     h.update(json.dumps(options(), sort_keys=True).encode())
     try:
@@ -485,26 +489,32 @@ def features_version(annotations: bool) -> str:
 
 def doc_to_cache(doc: StoryDoc) -> str:
     """The part of a StoryDoc that takes the tokeniser and the annotations to compute (features
-    in their order, names, years, persons), as JSON: :func:`doc_from_cache` reads it back."""
-    return json.dumps({"f": doc.features, "n": doc.names, "y": sorted(doc.years), "p": sorted(doc.persons)},
-                      ensure_ascii=False, separators=(",", ":"))
+    in their order, names, years, persons) and the duplicate index's signature of its body, as
+    JSON: :func:`doc_from_cache` reads it back, without the text."""
+    from storyline.stories.dedup import signature
+
+    sig = doc.signature if doc.signature is not None else signature(doc.body)
+    return json.dumps({"f": doc.features, "n": doc.names, "y": sorted(doc.years), "p": sorted(doc.persons),
+                       "d": sig.to_json()}, ensure_ascii=False, separators=(",", ":"))
 
 
 def doc_from_cache(article: dict[str, Any], cached: str) -> StoryDoc:
-    """:func:`doc_from_article` from a stored article row and its :func:`doc_to_cache` JSON (the
-    same StoryDoc; the body is normalised again, a regular expression over the text)."""
+    """:func:`doc_from_article` from a stored article row (id, title, outlet, published: no
+    text needed) and its :func:`doc_to_cache` JSON: the same StoryDoc, with the body's signature
+    in place of the body."""
+    from storyline.stories.dedup import Signature
+
     c = json.loads(cached)
-    text = article.get("clean_text") or article.get("text") or ""
     return StoryDoc(
         article_id=article["id"],
         outlet=article.get("outlet") or "",
         day=parse_day(article.get("published")),
         title=(article.get("title") or "").strip(),
         features={intern(k): v for k, v in c["f"].items()},
-        body=normalise_body(text),
         names=c["n"],
         years=frozenset(c["y"]),
         persons=frozenset(c["p"]),
+        signature=Signature.from_json(c["d"]),
     )
 
 

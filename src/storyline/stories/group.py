@@ -595,10 +595,11 @@ class Grouper:
         is skipped. A copy still joins its original's story."""
         self._advance(doc.day)
         dup: Duplicate | None = None
-        sketch = None
+        sig = None
         if self.dedup is not None:
-            sketch = self.dedup.sketch(doc.body)
-            dup = self.dedup.check(doc.body, sketch)
+            # read from the store with the feature bag, or computed from the body
+            sig = doc.signature if doc.signature is not None else self.dedup.signature(doc.body)
+            dup = self.dedup.check_signature(sig)
             if dup is not None:
                 sid = self.article_story.get(dup.original)
                 if sid is not None and sid in self.stories:
@@ -614,7 +615,7 @@ class Grouper:
         thr = self._thr
         best_sid, best = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
         if into is not None and (into == 0 or into in self.stories):
-            return self._place(doc, vec, top, pvec, into, scored, n_cand, dup, sketch)
+            return self._place(doc, vec, top, pvec, into, scored, n_cand, dup, sig)
         joins = best_sid is not None and best >= thr
         # no story takes it on average: perhaps its nearest members do (``_nearest_story``)
         nearest = self._nearest_story(vec, doc, scored) if self._attach_on and scored and not joins else None
@@ -654,7 +655,7 @@ class Grouper:
         if dup is not None:
             expl.update(duplicate_of=dup.original, kind=dup.kind, similarity=dup.score)
         elif self.dedup is not None:
-            self.dedup.add(doc.article_id, doc.body, sketch)
+            self.dedup.add_signature(doc.article_id, sig)
         return Assignment(doc.article_id, st.id, round(best, 4), new, expl, dup)
 
     def _query(self, doc: StoryDoc, learn: bool):
@@ -735,7 +736,7 @@ class Grouper:
         """The score an article needs to join a story (the learned score's own when it is on)."""
         return self._thr
 
-    def _place(self, doc: StoryDoc, vec, top, pvec, into: int, scored, n_cand: int, dup, sketch) -> Assignment:
+    def _place(self, doc: StoryDoc, vec, top, pvec, into: int, scored, n_cand: int, dup, sig) -> Assignment:
         """``add`` with the story chosen by the caller (``into``: 0 = a new story)."""
         if into == 0:
             st = self._new_story()
@@ -757,7 +758,7 @@ class Grouper:
         if dup is not None:
             expl.update(duplicate_of=dup.original, kind=dup.kind, similarity=dup.score)
         elif self.dedup is not None:
-            self.dedup.add(doc.article_id, doc.body, sketch)
+            self.dedup.add_signature(doc.article_id, sig)
         return Assignment(doc.article_id, st.id, round(sc, 4), new, expl, dup)
 
     def _beats_background(self, scored: list[tuple[float, int]]) -> bool:
@@ -1050,7 +1051,8 @@ class Grouper:
             else:
                 self._join(st, doc, self.vectorize(doc))
             if self.dedup is not None:
-                self.dedup.add(doc.article_id, doc.body)
+                self.dedup.add_signature(doc.article_id, doc.signature if doc.signature is not None
+                                         else self.dedup.signature(doc.body))
             if doc.day is not None and (self.clock is None or doc.day > self.clock):
                 self.clock = doc.day
         self.touched.discard(story_id)

@@ -361,14 +361,16 @@ def _load_docs(con: sqlite3.Connection, ids: list[int], annotations: bool = True
                 f"SELECT article_id, doc FROM doc_features WHERE version = ? AND article_id IN ({marks})",
                 [version, *chunk]).fetchall())
         rows = {r["id"]: dict(r) for r in con.execute(
-            f"SELECT id, title, text, clean_text, outlet, published FROM articles WHERE id IN ({marks})", chunk)}
+            f"SELECT id, title, outlet, published FROM articles WHERE id IN ({marks})", chunk)}
         for i, c in cached.items():
             if i in rows:
-                out[i] = doc_from_cache(rows[i], c)
+                out[i] = doc_from_cache(rows[i], c)  # no text read: the bag has the body's signature
         todo = [i for i in chunk if i in rows and i not in cached]
         if not todo:
             continue
         marks = ",".join("?" * len(todo))
+        for r in con.execute(f"SELECT id, text, clean_text FROM articles WHERE id IN ({marks})", todo):
+            rows[r["id"]].update(text=r["text"], clean_text=r["clean_text"])
         anns: dict[int, list[dict[str, Any]]] = {}
         # with annotations off, entities and places still give the display names
         kinds = ("entity", "place", "date", "figure") if annotations else ("entity", "place")
