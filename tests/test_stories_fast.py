@@ -75,7 +75,7 @@ def test_compiled_minhash_is_the_numpy_sketch():
     assert np.count_nonzero(d.sketch(base) == d.sketch(other)) < 8
 
 
-def test_compiled_tfidf_is_the_python_loop():
+def test_compiled_tfidf_and_scaling_are_the_python_loops():
     sp = _compiled_or_skip()
     from storyline.stories.group import Grouper
 
@@ -94,6 +94,11 @@ def test_compiled_tfidf_is_the_python_loop():
                 assert a == b and list(a) == list(b)
                 assert not any(f.startswith("~") for f in a)  # a channel of weight 0 is left out
         assert df1 == df2
+    for _ in range(50):
+        vec = {f"w{rnd.randrange(300)}": rnd.uniform(0.0, 5.0) for _ in range(rnd.randrange(0, 60))}
+        inv = 1.0 / rnd.uniform(0.1, 9.0)
+        got, want = sp.scaled(vec, inv), {f: w * inv for f, w in vec.items()}
+        assert got == want and list(got) == list(want)
 
 
 def test_compiled_crc32_is_zlibs():

@@ -97,6 +97,17 @@ def tfidf(dict features, dict df, prior, dict chan_w, double words_w, double idf
     return vec
 
 
+def scaled(dict vec, double inv):
+    """``{f: w * inv for f, w in vec.items()}`` (the unit vector of ``Grouper.vectorize``)."""
+    cdef dict out = {}
+    cdef Py_ssize_t pos = 0
+    cdef PyObject *k
+    cdef PyObject *v
+    while PyDict_Next(vec, &pos, &k, &v):
+        PyDict_SetItem(out, <object>k, (<double>(<object>v)) * inv)
+    return out
+
+
 from libc.stdint cimport uint32_t
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 

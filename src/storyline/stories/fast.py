@@ -70,12 +70,13 @@ dot, absorb, accumulate, top_ids, candidates = py_dot, py_absorb, py_accumulate,
 minhash = None  # compiled MinHash of word 3-shingles (dedup.Deduper.sketch uses numpy without it)
 crc32_words = None  # compiled CRC-32 of words (dedup.word_hashes uses zlib and a cache without it)
 tfidf = None  # compiled TF-IDF loop of Grouper.vectorize (its Python loop, Grouper._tfidf, without it)
+scaled = None  # compiled {f: w * inv} of Grouper.vectorize (a dict comprehension without it)
 cosines = None  # compiled n x n dot products of snn.cosine_matrix (scipy's sparse product without it)
 text_features = None  # compiled tokeniser loop of features._text_features (features._py_text_features without it)
 if os.environ.get("STORYLINE_PURE_PYTHON") != "1":
     try:
         from storyline.stories._speedups import (  # type: ignore[no-redef]
-            absorb, candidates, cosines, crc32_words, dot, minhash, text_features, tfidf)
+            absorb, candidates, cosines, crc32_words, dot, minhash, scaled, text_features, tfidf)
 
         COMPILED = True
     except ImportError:  # not built (no C compiler at install): the Python versions above

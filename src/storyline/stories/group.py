@@ -425,7 +425,7 @@ class Grouper:
         norm = math.hypot(*vec.values()) if vec else 0.0
         if norm > 0:
             inv = 1.0 / norm
-            vec = {f: w * inv for f, w in vec.items()}
+            vec = fast.scaled(vec, inv) if fast.scaled is not None else {f: w * inv for f, w in vec.items()}
         return vec
 
     def _weights(self, doc: StoryDoc, learn: bool, chan_w: dict[str, float], words_w: float) -> dict[str, float]:
@@ -1005,15 +1005,16 @@ class Grouper:
         # same JSON from every process (a set's order changes with the string hash seed)
         contrib: dict[str, list[tuple[float, str]]] = {name: [] for name in EXPLAIN_ORDER}
         get = st.centroid.get
+        channel = CHANNELS.get
         for f, w in vec.items():
             x = get(f)
             if x:
-                contrib[CHANNELS.get(f[0], "words")].append((w * x, f))
+                contrib[channel(f[0], "words")].append((-(w * x), f))
         shared: dict[str, list[str]] = {}
         for name, items in contrib.items():
             if not items:
                 continue
-            items.sort(key=lambda t: (-t[0], t[1]))
+            items.sort()  # strongest first, ties by key: (-contribution, key)
             shown: dict[str, Any] = {}  # one entry per display name ("Giulia Ferretti" once)
             for _, f in items:
                 label = doc.names.get(f, f[1:] if name != "words" else f)
