@@ -215,3 +215,41 @@ def test_automatic_merge_is_written_with_merged_into(con):
     gone = con.execute("SELECT id FROM stories WHERE merged_into = ?", (sid,)).fetchall()
     assert len(gone) == 1 and persist.resolve(con, gone[0][0]) == sid
     assert persist.get_story(con, sid)["n_articles"] == 3
+
+
+@pytest.mark.parametrize("backlog", [False, True])
+def test_an_article_the_features_cannot_read_is_rejected_and_the_run_goes_on(con, monkeypatch, backlog):
+    from storyline.pipeline import ProcessSummary, group_pending
+    from storyline.stories.group import Settings
+
+    with transaction(con):
+        a1 = _add(con, *FLOOD_A, "north.example", "2031-05-06")
+        bad = _add(con, "Broken", "Text the feature code chokes on.", "odd.example", "2031-05-06")
+        con.execute("UPDATE articles SET source_path = 'feeds/odd.jsonl', source_line = 7 WHERE id = ?", (bad,))
+        a2 = _add(con, *FLOOD_A2, "east.example", "2031-05-07")
+        s1 = _add(con, *STRIKE, "port.example", "2031-05-06")
+    real = persist.doc_from_article
+    error = "ValueError: invalid literal for int() with base 10: '²'"  # the kind of bug session 11 fixed
+
+    def doc_from_article(row, *a, **k):
+        if row["id"] == bad:
+            raise ValueError(error.split(": ", 1)[1])
+        return real(row, *a, **k)
+
+    monkeypatch.setattr(persist, "doc_from_article", doc_from_article)
+    if backlog:  # the three readable articles clustered by the backlog pass
+        counts = assign_stories(con, settings=Settings.load(backlog_min=2, backlog_density=0.0))
+        assert counts["backlog"] == 3
+        messages = counts["errors"]
+    else:  # one by one, through the pipeline's stage (its summary sets the exit status)
+        summary = ProcessSummary()
+        group_pending(con, summary=summary)
+        counts, messages = {"grouped": summary.grouped}, summary.errors
+    assert counts["grouped"] == 3
+    assert _story_of(con, a1) == _story_of(con, a2) != _story_of(con, s1)
+    assert con.execute("SELECT stage FROM articles WHERE id = ?", (bad,)).fetchone()[0] == "failed"
+    assert con.execute("SELECT count(*) FROM story_members WHERE article_id = ?", (bad,)).fetchone()[0] == 0
+    reject = con.execute("SELECT path, line, reason FROM rejects").fetchone()
+    assert tuple(reject) == ("feeds/odd.jsonl", 7, f"grouping failed: {error}")
+    assert messages == [f"article {bad} (feeds/odd.jsonl): grouping failed: {error}"]
+    assert assign_stories(con)["grouped"] == 0  # not retried on every run: it is rejected

@@ -173,6 +173,7 @@ def group_pending(con: sqlite3.Connection, progress: Progress | None = None,
     result = assign_stories(con, None, progress=cb) or {}
     touched = set(result.get("touched", ()))
     summary.grouped += int(result.get("grouped", 0) or 0)
+    summary.errors.extend(result.get("errors", ()))
     summary.backlog += int(result.get("backlog", 0) or 0)
     summary.stories_touched += len(touched)
     return touched

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from storyline.store import get_article, row_to_dict, transaction
+from storyline.store import add_reject, get_article, row_to_dict, transaction
 from storyline.stories.features import (StoryDoc, doc_from_article, doc_from_cache, doc_to_cache, features_version,
                                          parse_day)
 from storyline.stories.group import Assignment, Grouper, Settings, Story
@@ -43,14 +43,16 @@ def _chunks(seq: list, n: int = 500) -> Iterable[list]:
 
 
 def load_docs(con: sqlite3.Connection, ids: list[int], page_theme: float = 0.0,
-              min_entries: int = 4, annotations: bool = True) -> dict[int, StoryDoc]:
+              min_entries: int = 4, annotations: bool = True,
+              errors: dict[int, str] | None = None) -> dict[int, StoryDoc]:
     """StoryDocs for the given article ids, with their stored annotations (bulk queries; with
-    ``annotations`` false, from the clean text alone).
+    ``annotations`` false, from the clean text alone). An article whose doc cannot be built (a
+    bug meeting its text) is left out, with the error in ``errors`` when given.
 
     With ``page_theme`` > 0, live-blog entries have their page's theme damped
     (:func:`damp_page_theme` over all the entries of their page, loaded when not in ``ids``, so
     an entry gets the same vector whichever batch it is in and when the grouper is restored)."""
-    out = _load_docs(con, ids, annotations)
+    out = _load_docs(con, ids, annotations, errors)
     if page_theme <= 0:
         return out
     parent: dict[int, int] = {}
@@ -63,6 +65,7 @@ def load_docs(con: sqlite3.Connection, ids: list[int], page_theme: float = 0.0,
         sib = [r["id"] for r in con.execute("SELECT id FROM articles WHERE parent_id = ? ORDER BY id", (pid,))]
         docs = {i: out[i] for i in sib if i in out}
         docs.update(_load_docs(con, [i for i in sib if i not in docs], annotations))
+        sib = [i for i in sib if i in docs]
         for i, d in zip(sib, damp_page_theme([docs[i] for i in sib], page_theme, min_entries)):
             if i in out:
                 out[i] = d
@@ -345,10 +348,11 @@ def damp_page_theme(entries: list[StoryDoc], strength: float, min_entries: int =
     return out
 
 
-def _load_docs(con: sqlite3.Connection, ids: list[int], annotations: bool = True) -> dict[int, StoryDoc]:
+def _load_docs(con: sqlite3.Connection, ids: list[int], annotations: bool = True,
+               errors: dict[int, str] | None = None) -> dict[int, StoryDoc]:
     """StoryDocs of the given articles: from their stored feature bags (table ``doc_features``)
     when stored under this code's :func:`features_version`, else from the text and annotations,
-    then stored (when the connection can write)."""
+    then stored (when the connection can write). One that raises is left out (``errors``)."""
     version = features_version(annotations)
     out: dict[int, StoryDoc] = {}
     fresh: list[tuple[int, str, str]] = []
@@ -387,9 +391,15 @@ def _load_docs(con: sqlite3.Connection, ids: list[int], annotations: bool = True
             stamps.setdefault(r["article_id"], []).append(r["text"])
         for i in todo:
             a = anns.get(i)
-            d = out[i] = (doc_from_article(rows[i], a, stamps.get(i, ())) if annotations else
-                          doc_from_article(rows[i], None, stamps.get(i, ()), display=a))
-            fresh.append((i, version, doc_to_cache(d)))
+            try:
+                d = (doc_from_article(rows[i], a, stamps.get(i, ())) if annotations else
+                     doc_from_article(rows[i], None, stamps.get(i, ()), display=a))
+                fresh.append((i, version, doc_to_cache(d)))
+            except Exception as exc:  # noqa: BLE001 - a bug meeting one text must not stop the run
+                if errors is not None:
+                    errors[i] = f"{type(exc).__name__}: {exc}"
+                continue
+            out[i] = d
     if fresh and cache:
         try:
             with transaction(con):
@@ -536,11 +546,13 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
     by one; batches of ``BATCH`` articles, one transaction each. Returns ``done`` + the part."""
     backlog: Backlog | None = None
     all_docs: dict[int, StoryDoc] = {}
+    errors: dict[int, str] = {}
     if clustered:
         if progress is not None:
             progress(done, total)  # the clustering takes a few seconds before the first batch
-        head = [r["id"] for r in work]
-        all_docs = load_docs(con, head, g.s.page_theme, g.s.page_theme_min, g.s.use_annotations)
+        all_docs = load_docs(con, [r["id"] for r in work], g.s.page_theme, g.s.page_theme_min,
+                             g.s.use_annotations, errors)
+        head = [r["id"] for r in work if r["id"] in all_docs]
         backlog = Backlog(g, head, [all_docs[i] for i in head])
         if backlog.clustered:  # else a run of mostly single reports: placed one by one
             counts["backlog"] = counts.get("backlog", 0) + len(head)
@@ -548,11 +560,15 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
         ids = [r["id"] for r in batch]
         docs = {i: all_docs[i] for i in ids if i in all_docs}
         if len(docs) < len(ids):
-            docs.update(load_docs(con, [i for i in ids if i not in docs], g.s.page_theme, g.s.page_theme_min, g.s.use_annotations))
+            docs.update(load_docs(con, [i for i in ids if i not in docs and i not in errors], g.s.page_theme,
+                                  g.s.page_theme_min, g.s.use_annotations, errors))
         now = time.time()
         with transaction(con):
             for r in batch:
-                doc = docs[r["id"]]
+                doc = docs.get(r["id"])
+                if doc is None:  # rejected with its reason, as the other stages do; the run goes on
+                    _reject(con, r["id"], errors.get(r["id"], "no article"), counts)
+                    continue
                 a = backlog.add(r["id"], doc) if backlog else g.add(doc)
                 if doc.theme:
                     a.explanation["page_theme"] = list(doc.theme)
@@ -586,6 +602,17 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
         if progress:
             progress(done, total)
     return done
+
+
+def _reject(con: sqlite3.Connection, article_id: int, error: str, counts: dict[str, Any]) -> None:
+    """An article the stories stage could not read: stage 'failed', a reject naming its source
+    file and line, and the message in ``counts["errors"]``."""
+    row = con.execute("SELECT source_path, source_line FROM articles WHERE id = ?", (article_id,)).fetchone()
+    path = (row["source_path"] if row else None) or f"article {article_id}"
+    add_reject(con, path, f"grouping failed: {error}", row["source_line"] if row else None)
+    con.execute("UPDATE articles SET stage = 'failed' WHERE id = ?", (article_id,))
+    counts["failed"] = counts.get("failed", 0) + 1
+    counts.setdefault("errors", []).append(f"article {article_id} ({path}): grouping failed: {error}")
 
 
 # ------------------------------------------------------------------- decisions
