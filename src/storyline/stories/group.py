@@ -565,14 +565,15 @@ class Grouper:
                 lead[f[1:]] = lead.get(f[1:], 0) + 1
         if self._identity_on and len(st.idents) < self.s.title_candidates:
             if ident is None:
-                top = top or heapq.nlargest(self.s.index_terms, vec, key=vec.__getitem__)
+                top = top or sorted(vec, key=vec.__getitem__, reverse=True)[:self.s.index_terms]
                 ident = self._top_ident(doc, vec, top)
             st.idents.append(ident)
         if len(st.title_cands) < self.s.title_candidates and doc.title:
             st.title_cands.append((doc.article_id, doc.title, vec if cvec is None else cvec))
         if len(st.index_keys) < self.s.max_index_terms:
             if top is None or len(top) < min(self.s.index_terms, len(vec)):
-                top = heapq.nlargest(self.s.index_terms, vec, key=vec.__getitem__)
+                # = heapq.nlargest (documented equivalent, ties included), faster on ~100 features
+                top = sorted(vec, key=vec.__getitem__, reverse=True)[:self.s.index_terms]
             new = [f for f in top[:self.s.index_terms] if f not in st.index_keys]
             st.index_keys.update(new)
             self.index.add(st.id, new)
