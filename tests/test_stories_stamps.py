@@ -47,9 +47,7 @@ def test_text_features_show_annotated_names_whole_and_once():
 
     text = ("Regional president Giulia Ferretti visited Faenza on Tuesday. Ferretti said Lugo, Cotignola "
             "and Faenza needed pumps. Rivers near Lugo and Cotignola rose again.")
-    display = [{"kind": "entity", "label": "PERSON", "text": "Giulia Ferretti", "value": {"name": "Giulia Ferretti"}},
-               {"kind": "place", "text": "Lugo, Cotignola", "value": {"name": "Lugo, Cotignola"}},
-               {"kind": "place", "text": "Lugo and Cotignola", "value": {"name": "Lugo and Cotignola"}}]
+    display = ["Giulia Ferretti", "Lugo, Cotignola", "Lugo and Cotignola"]  # the annotated names
     a = build_doc(1, "Faenza floods: Ferretti asks for pumps", text, "a.example", "2031-05-06", display=display)
     other = ("Giulia Ferretti, the regional president, was in Faenza as the Lamone rose. Ferretti asked Rome "
              "for pumps for Faenza, Lugo and Cotignola.")

@@ -172,6 +172,17 @@ _TOKENS: dict[str, tuple] = {}
 _ONE_NAME = re.compile(r"[\w.'’-]+(?: [\w.'’-]+)*")
 
 
+@lru_cache(maxsize=200_000)
+def _name_keys(full: str) -> tuple[str, ...]:
+    """The entity keys of the words of an annotated name, which a display name may stand for;
+    none when it is not one name: a lower-case word, or a span of two names ("Lugo and
+    Cotignola", "Lugo, Cotignola"). Names recur across articles: cached."""
+    words = WORD_RE.findall(full)
+    if not all(w[0].isupper() for w in words) or not _ONE_NAME.fullmatch(full):
+        return ()
+    return tuple(_token(tok)[4] or "@" for tok in words)
+
+
 def _token(tok: str) -> tuple:
     info = _TOKENS.get(tok)
     if info is None:
@@ -395,7 +406,7 @@ def build_doc(
     published: str | None = None,
     annotations: list[dict[str, Any]] | None = None,
     stamps: list[str] | tuple[str, ...] = (),
-    display: list[dict[str, Any]] | None = None,
+    display: list[str] | tuple[str, ...] | None = None,
 ) -> StoryDoc:
     """A StoryDoc from an article's fields and (optionally) its stored annotations.
 
@@ -403,9 +414,10 @@ def build_doc(
     text; without, the text-only fallback supplies all five channels. ``stamps`` are the time
     stamp lines the cleaning stage removed ("AUGUST 2, 2013 | 08:06AM PT"): not story text,
     but the dates they print (years, month and day) count in the dates channel and the years.
-    ``display`` are annotations used for names only (grouping on text features, ``[grouping]
-    use_annotations = false``): a capitalised word of an annotated name is shown as the whole
-    name ("@ferretti" as "Giulia Ferretti") in explanations.
+    ``display`` are the names of the article's entity and place annotations, in text order,
+    used for display only (grouping on text features, ``[grouping] use_annotations = false``):
+    a capitalised word of an annotated name is shown as the whole name ("@ferretti" as "Giulia
+    Ferretti") in explanations. A name given twice changes nothing the second time.
     """
     ann = [a for a in (annotations or []) if a.get("kind") in ("entity", "place", "date", "figure")]
     feats, names, body = _text_features(title or "", text or "", with_entities=not ann)
@@ -416,15 +428,8 @@ def build_doc(
                 feats[k] += v
     years = frozenset(f[1:] for f in feats if f[0] == "~" and len(f) == 5)
     if display and not ann:
-        for a in display:
-            if a.get("kind") not in ("entity", "place"):
-                continue
-            full = (a.get("value") or {}).get("name") or a.get("text") or ""
-            words = WORD_RE.findall(full)
-            if not all(w[0].isupper() for w in words) or not _ONE_NAME.fullmatch(full):
-                continue  # "Lugo and Cotignola", "Lugo, Cotignola": a span of two names, not one
-            for tok in words:
-                key = _token(tok)[4] or "@"
+        for full in display:
+            for key in _name_keys(full):
                 if key in names and len(full) > len(names[key]):
                     names[key] = full
     persons: frozenset = frozenset()
@@ -457,9 +462,9 @@ def build_doc(
 
 def doc_from_article(article: dict[str, Any], annotations: list[dict[str, Any]] | None = None,
                      stamps: list[str] | tuple[str, ...] = (),
-                     display: list[dict[str, Any]] | None = None) -> StoryDoc:
-    """A StoryDoc from a stored article row (``store.get_article``), its annotations (or
-    annotations for display names only), and the time stamp lines cleaning removed from it."""
+                     display: list[str] | tuple[str, ...] | None = None) -> StoryDoc:
+    """A StoryDoc from a stored article row (``store.get_article``), its annotations (or its
+    annotated names, for display only), and the time stamp lines cleaning removed from it."""
     text = article.get("clean_text") or article.get("text") or ""
     return build_doc(article["id"], article.get("title") or "", text, article.get("outlet") or "",
                      article.get("published"), annotations, stamps, display)
