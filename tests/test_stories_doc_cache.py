@@ -175,3 +175,55 @@ def test_a_restart_finds_copies_of_earlier_articles_from_their_stored_signatures
                                                      (exact, near))}
     assert rows == {exact: (a1, "exact"), near: (a1, "near")}
     con.close()
+
+
+def test_a_member_whose_doc_cannot_be_built_again_keeps_its_place_and_is_reported(tmp_path, monkeypatch):
+    # its bag gone (a new features version) and a bug meeting its text: the story it is in keeps
+    # its counts, dates and outlets, and the run says which article was restored without features
+    con = connect(tmp_path / "s.db")
+    with transaction(con):
+        a1 = _add(con, *FLOOD_A, "north.example", "2031-05-06")
+        a2 = _add(con, *FLOOD_A2, "east.example", "2031-05-07")
+    assign_stories(con)
+    sid = con.execute("SELECT story_id FROM story_members WHERE article_id = ?", (a1,)).fetchone()[0]
+    with transaction(con):
+        con.execute("DELETE FROM doc_features")
+        a3 = _add(con, "Korvath dam: more rescued", FLOOD_B[1], "south.example", "2031-05-07")
+    real = persist.doc_from_article
+
+    def doc_from_article(row, *a, **k):
+        if row["id"] == a1:
+            raise ValueError("a bug")
+        return real(row, *a, **k)
+
+    monkeypatch.setattr(persist, "doc_from_article", doc_from_article)
+    counts = assign_stories(con)
+    assert counts["grouped"] == 1
+    assert counts["errors"] == [f"article {a1}: restored into its story without its features, which could not be "
+                                "built again: ValueError: a bug"]
+    story = persist.get_story(con, sid)
+    members = con.execute("SELECT count(*) FROM story_members WHERE story_id = ?", (sid,)).fetchone()[0]
+    assert story["n_articles"] == members
+    assert story["first_seen"] == "2031-05-06" and "north.example" in story["outlets"]
+    assert con.execute("SELECT stage FROM articles WHERE id = ?", (a1,)).fetchone()[0] == "grouped"
+    con.close()
+
+
+def test_display_names_come_whole_in_order_of_mention_from_any_stored_value(tmp_path):
+    # the first of two names at one place wins a tie (as the per-annotation loop did), and a value
+    # SQLite's JSON reader refuses (NaN, which json.dumps writes) still gives its name
+    con = connect(tmp_path / "s.db")
+    text = "Officials said that Lugo was flooded on Monday, and Maren Kossvik asked for pumps."
+    at = text.index("Lugo")
+    with transaction(con):
+        aid = _add(con, "Flood in the valley", text, "north.example", "2031-05-06")
+        put_annotations(con, aid, [
+            {"kind": "entity", "start": at, "end": at + 4, "text": "Lugo", "label": "ORG", "value": {"name": "Lugo Town"}},
+            {"kind": "place", "start": at, "end": at + 4, "text": "Lugo", "value": {"name": "Lugo City"}},
+            {"kind": "entity", "start": text.index("Kossvik"), "end": text.index("Kossvik") + 7, "text": "Kossvik",
+             "label": "PERSON", "value": {"name": "Maren Kossvik", "score": float("nan")}},
+        ])
+    names = load_docs(con, [aid], annotations=False)[aid].names
+    assert names["@lugo"] == "Lugo Town"
+    assert "Maren Kossvik" in names.values()
+    con.close()

@@ -388,16 +388,29 @@ def _load_docs(con: sqlite3.Connection, ids: list[int], annotations: bool = True
                 anns.setdefault(r["article_id"], []).append(row_to_dict(r))
         else:
             # with annotations off, entities and places still give the display names: each name
-            # once, in the order of its first mention, read by SQLite (decoding every value in
-            # Python cost more than the grouping)
-            for aid, full in con.execute(
-                f"SELECT article_id, full FROM (SELECT article_id, MIN(start) AS first, "
-                f"COALESCE(NULLIF(CASE WHEN json_valid(value) THEN json_extract(value, '$.name') END, ''), "
-                f"NULLIF(text, ''), '') AS full FROM annotations "
-                f"WHERE article_id IN ({marks}) AND kind IN ('entity', 'place') GROUP BY article_id, full) "
-                f"ORDER BY article_id, first, full", todo,
+            # once, in the order of its first mention. SQLite reads the names (decoding every
+            # value in Python cost more than the grouping); a value SQLite's JSON reader refuses
+            # (NaN, which json.dumps writes) is decoded by Python as before.
+            seen: set[tuple[int, Any]] = set()
+            for aid, text, name, raw in con.execute(
+                f"SELECT article_id, text, CASE WHEN ok THEN json_extract(value, '$.name') END, "
+                f"CASE WHEN ok THEN NULL ELSE value END FROM (SELECT id, article_id, start, text, value, "
+                f"json_valid(value) AS ok FROM annotations "
+                f"WHERE article_id IN ({marks}) AND kind IN ('entity', 'place')) ORDER BY article_id, start, id",
+                todo,
             ):
-                anns.setdefault(aid, []).append(str(full))
+                if raw is not None:
+                    try:
+                        value = json.loads(raw)
+                    except ValueError:
+                        value = None
+                    name = value.get("name") if isinstance(value, dict) else None
+                full = name or text or ""
+                if not isinstance(full, str):  # a name that is a list or an object: not a name
+                    full = text or ""
+                if (aid, full) not in seen:  # a name seen again changes nothing (features.build_doc)
+                    seen.add((aid, full))
+                    anns.setdefault(aid, []).append(full)
         # the time stamp lines cleaning removed: their dates count (features.build_doc)
         stamps: dict[int, list[str]] = {}
         for r in con.execute(f"SELECT article_id, text FROM removed WHERE article_id IN ({marks}) "
@@ -449,8 +462,10 @@ def _pending(con: sqlite3.Connection, article_ids: list[int] | None) -> list[sql
     return rows
 
 
-def restore_grouper(con: sqlite3.Connection, first_day: int | None, settings: Settings | None = None) -> Grouper:
-    """A grouper holding the stories active around ``first_day`` (all members), ids preserved."""
+def restore_grouper(con: sqlite3.Connection, first_day: int | None, settings: Settings | None = None,
+                    problems: list[str] | None = None) -> Grouper:
+    """A grouper holding the stories active around ``first_day`` (all members), ids preserved;
+    ``problems`` gets a line per member restored without its features (:func:`_restore_stories`)."""
     next_id = (con.execute("SELECT max(id) FROM stories").fetchone()[0] or 0) + 1
     g = Grouper(settings, next_id=next_id)
     if first_day is not None:
@@ -465,16 +480,19 @@ def restore_grouper(con: sqlite3.Connection, first_day: int | None, settings: Se
     sids += [r[0] for r in con.execute(
         "SELECT id FROM stories WHERE merged_into IS NULL AND n_articles > 0 AND last_seen IS NULL "
         "ORDER BY updated_at DESC, id DESC LIMIT ?", (MAX_UNDATED_ACTIVE,))]
-    _restore_stories(con, g, sorted(set(sids)))
+    _restore_stories(con, g, sorted(set(sids)), problems)
     # stories the user decided about are never merged automatically
     g.pinned = {r[0] for r in con.execute("SELECT DISTINCT story_id FROM story_members WHERE pinned = 1")}
     g.drain_retired()
     return g
 
 
-def _restore_stories(con: sqlite3.Connection, g: Grouper, story_ids: list[int]) -> None:
+def _restore_stories(con: sqlite3.Connection, g: Grouper, story_ids: list[int],
+                     problems: list[str] | None = None) -> None:
     """Restore the stories (in this order) with their members, loaded in bulk (a few queries
-    per ``RESTORE_DOCS`` members rather than per story)."""
+    per ``RESTORE_DOCS`` members rather than per story). A member whose doc cannot be built
+    again (its bag gone, and a bug meeting its text) is restored without features, so that its
+    story keeps its counts, dates and outlets; ``problems`` gets a line for it."""
     members: dict[int, list[sqlite3.Row]] = {}
     for chunk in _chunks(story_ids):
         for r in con.execute(
@@ -491,8 +509,14 @@ def _restore_stories(con: sqlite3.Connection, g: Grouper, story_ids: list[int]) 
         size += len(members.get(sid, ()))
         if k + 1 < len(story_ids) and size < RESTORE_DOCS:
             continue
+        errors: dict[int, str] = {}
         docs = load_docs(con, [r["id"] for x in group for r in members.get(x, ())], g.s.page_theme,
-                         g.s.page_theme_min, g.s.use_annotations)
+                         g.s.page_theme_min, g.s.use_annotations, errors)
+        for i, error in errors.items():
+            docs[i] = _bare_doc(con, i)
+            if problems is not None:
+                problems.append(f"article {i}: restored into its story without its features, which "
+                                f"could not be built again: {error}")
         for x in group:
             rows = members.get(x, [])
             copies = {r["id"]: r["duplicate_of"] for r in rows if r["duplicate_of"] is not None}
@@ -546,7 +570,10 @@ def assign_stories(
     if not work:
         return counts
     first_day = next((parse_day(r["published"]) for r in work if parse_day(r["published"]) is not None), None)
-    g = restore_grouper(con, first_day, settings)
+    problems: list[str] = []
+    g = restore_grouper(con, first_day, settings, problems)
+    if problems:
+        counts["errors"] = problems
     total = len(work)
     done = 0
     for start, end, clustered in Backlog.parts(g, total):
@@ -617,6 +644,13 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
         if progress:
             progress(done, total)
     return done
+
+
+def _bare_doc(con: sqlite3.Connection, article_id: int) -> StoryDoc:
+    """An article's StoryDoc without features (id, outlet, date, headline only)."""
+    row = con.execute("SELECT title, outlet, published FROM articles WHERE id = ?", (article_id,)).fetchone()
+    return StoryDoc(article_id=article_id, outlet=row["outlet"] or "", day=parse_day(row["published"]),
+                    title=(row["title"] or "").strip(), features={})
 
 
 def _reject(con: sqlite3.Connection, article_id: int, error: str, counts: dict[str, Any]) -> None:
