@@ -28,3 +28,14 @@ def test_bench_store_times_each_days_run_and_scores_the_store(tmp_path, capsys):
     assert all(r["seconds"] > 0 and r["peak_rss_mb"] > 20 for r in runs)
     assert out["f1"] >= 0.95  # the later runs joined the first run's stories, not new ones
     assert db.exists()  # --keep: the store is there to look at
+
+
+def test_a_late_run_is_the_next_day_of_the_same_invented_stream():
+    from storyline.bench.store import synth_rows
+
+    name, rows, late = synth_rows(60, late=4, per_day=20)
+    _, alone, none = synth_rows(60, per_day=20)
+    assert rows == alone and none == []  # one day longer, the same days before it
+    assert len(late) == 4 and {r["published"][:10] for r in late} == {"2031-01-04"}
+    assert not {r["id"] for r in late} & {r["id"] for r in rows}
+    assert name == "synth_stream(60, days=3), then 4 of its next day"

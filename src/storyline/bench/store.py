@@ -1,7 +1,8 @@
 """Daily runs into a growing store, as a scheduled feed makes them.
 
 A labelled JSONL file (fields as in ``../shared/data/README.md``), or an invented stream
-(``--synth N``: ``bench.stream.synth_stream(N, days=N // 1000)``), is cut into its days. Each day
+(``--synth N``: ``bench.stream.synth_stream(N, days=N // 1000)``; ``--late M`` adds a run of M
+articles of its next day), is cut into its days. Each day
 is ingested, cleaned and annotated (``storyline ingest``, ``storyline process --stages
 clean,annotate``; not timed), then the stories stage runs as ``storyline process --stages
 stories`` in a fresh process, timed from its start to its end: Python's start and imports,
@@ -34,6 +35,8 @@ def add_arguments(p) -> None:
     p.add_argument("--synth", type=int, metavar="N", help="an invented stream of N articles, 1,000 a day, instead of FILE")
     p.add_argument("--days", type=int, metavar="K", help="only the first K days")
     p.add_argument("--then", metavar="FILE", help="one more run of this file's rows after the days")
+    p.add_argument("--late", type=int, metavar="M",
+                   help="with --synth: one more run of M articles of the invented stream's next day")
     p.add_argument("--keep", metavar="DB", help="build the store at DB (kept) instead of a temporary file")
 
 
@@ -43,6 +46,22 @@ def _days(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
     for r in rows:
         days.setdefault(str(r.get("published") or "")[:10] or "undated", []).append(r)
     return sorted(days.items(), key=lambda kv: (kv[0] == "undated", kv[0]))
+
+
+def synth_rows(n: int, late: int = 0, per_day: int = 1000) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
+    """(a name, the rows of ``synth_stream(n, days=n // per_day)``, the first ``late`` rows of its
+    next day). The next day comes from the same stream one day longer, whose days before it are
+    the same."""
+    from storyline.bench.stream import synth_stream
+
+    n_days = max(1, n // per_day)
+    name = f"synth_stream({n}, days={n_days})"
+    if not late:
+        return name, list(synth_stream(n, days=n_days)), []
+    longer = _days(list(synth_stream(n + n // n_days, days=n_days + 1)))
+    rows = [r for _, part in longer[:n_days] for r in part]
+    extra = longer[n_days][1][:late] if len(longer) > n_days else []
+    return f"{name}, then {len(extra)} of its next day", rows, extra
 
 
 def _write(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -85,11 +104,10 @@ def stories_run(db: Path) -> dict[str, Any]:
 
 def run(args) -> int:
     from storyline.bench.stories import read_jsonl
-    from storyline.bench.stream import synth_stream
 
+    late: list[dict[str, Any]] = []
     if args.synth:
-        rows = list(synth_stream(args.synth, days=max(1, args.synth // 1000)))
-        name = f"synth_stream({args.synth}, days={max(1, args.synth // 1000)})"
+        name, rows, late = synth_rows(args.synth, args.late or 0)
     elif args.file:
         rows = read_jsonl(args.file)
         name = Path(args.file).name
@@ -98,6 +116,8 @@ def run(args) -> int:
         return 2
     days = _days(rows)[:args.days] if args.days else _days(rows)
     runs = [(day, part) for day, part in days]
+    if late:
+        runs.append(("late", late))
     if args.then:
         runs.append(("then", read_jsonl(args.then)))
     results: list[dict[str, Any]] = []
