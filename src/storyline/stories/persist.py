@@ -22,6 +22,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from typing import Any
 
 from storyline.store import add_reject, get_article, row_to_dict, transaction
@@ -570,15 +571,31 @@ def assign_stories(
     if not work:
         return counts
     first_day = next((parse_day(r["published"]) for r in work if parse_day(r["published"]) is not None), None)
-    problems: list[str] = []
-    g = restore_grouper(con, first_day, settings, problems)
-    if problems:
-        counts["errors"] = problems
-    total = len(work)
-    done = 0
-    for start, end, clustered in Backlog.parts(g, total):
-        done = _assign_part(con, g, work[start:end], clustered, counts, done, total, progress)
+    with _fewer_collections():
+        problems: list[str] = []
+        g = restore_grouper(con, first_day, settings, problems)
+        if problems:
+            counts["errors"] = problems
+        total = len(work)
+        done = 0
+        for start, end, clustered in Backlog.parts(g, total):
+            done = _assign_part(con, g, work[start:end], clustered, counts, done, total, progress)
     return counts
+
+
+@contextmanager
+def _fewer_collections():
+    """Python's cycle collector less often while a run builds hundreds of thousands of small
+    dicts and tuples that live on (the stories' vectors, the index): 4% of a 20,000-article run
+    (docs/benchmarks.md, "Session 11"). The thresholds are put back afterwards."""
+    import gc
+
+    old = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], clustered: bool,
