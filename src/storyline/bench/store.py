@@ -1,16 +1,16 @@
 """Daily runs into a growing store, as a scheduled feed makes them.
 
 A labelled JSONL file (fields as in ``../shared/data/README.md``), or an invented stream
-(``--synth N``: ``bench.stream.synth_stream(N, days=N // 1000)``; ``--late M`` adds a run of M
-articles of its next day), is cut into its days. Each day
-is ingested, cleaned and annotated (``storyline ingest``, ``storyline process --stages
+(``--synth N``: ``bench.stream.synth_stream(N, days=N // 1000)``), is cut into its days. Each
+day is ingested, cleaned and annotated (``storyline ingest``, ``storyline process --stages
 clean,annotate``; not timed), then the stories stage runs as ``storyline process --stages
 stories`` in a fresh process, timed from its start to its end: Python's start and imports,
 restoring the week's stories from the store (their stored feature bags), grouping the day,
 writing members, stories and bags. Its peak memory is that process's own (``os.wait4``; Linux
 counts a child's memory from the moment it is forked, so this process stays small: every stage
-runs in a child, and the scores are computed at the end). ``--then FILE`` adds one more run of another file's rows after the days (a small
-late run into the full store). At the end, B-cubed against the rows' ``event`` labels.
+runs in a child, and the scores are computed at the end). ``--late M`` adds a run of M
+articles of the invented stream's next day, ``--then FILE`` a run of another file's rows: a
+small late run into the full store. At the end, B-cubed against the rows' ``event`` labels.
 
 Each run reports what a user's scheduler would wait for; ``storyline bench stories`` measures
 the grouping alone.
