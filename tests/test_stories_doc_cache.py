@@ -14,7 +14,7 @@ from storyline.stories.dedup import signature
 from storyline.stories.features import features_version
 from storyline.stories.persist import assign_stories, load_docs
 
-from test_stories_persist import FLOOD_A, FLOOD_A2, FLOOD_B, STRIKE, _add
+from test_stories_persist import FLOOD_A, FLOOD_A2, FLOOD_B, STRIKE, _add, restarted_after_first_run
 
 
 def _fields(d):
@@ -153,14 +153,9 @@ def test_a_read_only_connection_computes_without_storing(store, tmp_path):
 
 
 def test_a_restart_finds_copies_of_earlier_articles_from_their_stored_signatures(tmp_path, monkeypatch):
-    path = tmp_path / "s.db"
-    con = connect(path)
-    with transaction(con):
-        a1 = _add(con, *FLOOD_A, "wire.example", "2031-05-06")
-        b1 = _add(con, *STRIKE, "port.example", "2031-05-06")
-    assign_stories(con)
-    con.close()
-    con = connect(path)  # a new process: the duplicate index is rebuilt from the bags
+    # a new process: the duplicate index is rebuilt from the bags
+    con, (a1, b1) = restarted_after_first_run(tmp_path / "s.db", (*FLOOD_A, "wire.example", "2031-05-06"),
+                                              (*STRIKE, "port.example", "2031-05-06"))
     words = FLOOD_A[1].split()
     with transaction(con):
         exact = _add(con, "Dam bursts in Korvath", FLOOD_A[1], "paper.example", "2031-05-07")

@@ -72,16 +72,22 @@ def test_groups_same_event_and_separates_same_kind(con):
     assert con.execute("SELECT count(*) FROM articles WHERE stage = 'grouped'").fetchone()[0] == 4
 
 
-def test_incremental_run_after_restart_keeps_ids(tmp_path):
-    path = tmp_path / "s.db"
+def restarted_after_first_run(path, *articles):
+    """A store at ``path`` with one grouped run of ``articles`` ((title, text, outlet, date)
+    each), opened again as a new process would open it: (connection, the articles' ids)."""
     con = connect(path)
     with transaction(con):
-        a1 = _add(con, *FLOOD_A, "north.example", "2031-05-06")
-        b1 = _add(con, *FLOOD_B, "valley.example", "2031-05-06")
+        ids = [_add(con, *a) for a in articles]
     assign_stories(con)
-    before = {a1: _story_of(con, a1), b1: _story_of(con, b1)}
     con.close()
-    con = connect(path)  # a new process: the grouper is rebuilt from the store
+    return connect(path), ids
+
+
+def test_incremental_run_after_restart_keeps_ids(tmp_path):
+    # a new process: the grouper is rebuilt from the store
+    con, (a1, b1) = restarted_after_first_run(tmp_path / "s.db", (*FLOOD_A, "north.example", "2031-05-06"),
+                                              (*FLOOD_B, "valley.example", "2031-05-06"))
+    before = {a1: _story_of(con, a1), b1: _story_of(con, b1)}
     with transaction(con):
         a2 = _add(con, *FLOOD_A2, "east.example", "2031-05-07")
     res = assign_stories(con)
