@@ -26,7 +26,11 @@ def extensions():
             optional=True,
         )
         # the grouper's inner loops (stories/fast.py falls back to Python without it)
-        speedups = Extension("storyline.stories._speedups", ["src/storyline/stories/_speedups.pyx"], optional=True)
+        # no fused multiply-add: the compiled loops must round as their Python twins do (a
+        # compiler may contract a * b + c into one instruction when the target has FMA)
+        fp = [] if sys.platform == "win32" else ["-ffp-contract=off"]
+        speedups = Extension("storyline.stories._speedups", ["src/storyline/stories/_speedups.pyx"],
+                             extra_compile_args=fp, optional=True)
         return cythonize([ext, speedups], quiet=True, language_level=3)
     except Exception as exc:  # noqa: BLE001 - any missing piece: build without the helper
         print(f"storyline: building without the compiled parser helper ({type(exc).__name__}: {exc})", file=sys.stderr)

@@ -220,3 +220,58 @@ def test_compiled_cosines_are_scipys_product_bit_for_bit():
         assert np.array_equal(snn.cosine_matrix(vectors), want)
     a, b = {"quake": 0.6, "@Korvath": 0.8}, {"@Korvath": 0.5, "flood": 0.5}
     assert snn.cosine_matrix([a, b, {}]).tolist() == [[1.0, 0.4, 0.0], [0.4, 0.5, 0.0], [0.0, 0.0, 0.0]]
+
+
+def test_compiled_snn_lift_is_the_numpy_lift_bit_for_bit():
+    """The backlog pass's lifted and factored matrices: the same bits from the one-pass loop as
+    from numpy's temporaries, with ties in the neighbour order (rounded cosines), floors that
+    drop neighbours, asymmetric input and factors of 0."""
+    sp = _compiled_or_skip()
+    from storyline.stories import snn
+
+    rng = np.random.default_rng(5)
+    for trial in range(120):
+        n = int(rng.integers(2, 50))
+        x = rng.random((n, n))
+        if trial % 3 == 0:
+            x = np.round(x, 1)  # many equal cosines: the lower index comes first
+        if trial % 4:
+            x = (x + x.T) / 2
+        np.fill_diagonal(x, 1.0)
+        factor = rng.choice([0.0, 0.7, 0.85, 1.0], size=(n, n))
+        k = int(rng.integers(1, 7))  # k >= n too: every other article is a neighbour
+        a = float(rng.choice([0.0, 0.3, 1.0]))
+        floor = float(rng.choice([-1.0, 0.25, 0.6]))
+        want = snn.py_snn_lift(x, factor, k, a, floor)
+        lifted, scaled = np.empty((n, n)), np.empty((n, n))
+        sp.snn_lift(x, factor, k, a, 1 - a, floor, lifted, scaled)
+        assert lifted.view(np.uint64).tolist() == want[0].view(np.uint64).tolist(), (trial, n, k, a, floor)
+        assert scaled.view(np.uint64).tolist() == want[1].view(np.uint64).tolist()
+        got = snn.snn_lift(x, factor, k, a, floor)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    # one article: nothing to lift, the numpy path answers
+    one = snn.snn_lift(np.ones((1, 1)), np.full((1, 1), 0.5))
+    assert one[0].tolist() == [[0.5]] and one[1].tolist() == [[0.5]]
+
+
+def test_compiled_backlog_factors_are_numpys():
+    """Days, undated articles and year sets: the one-pass factors are the numpy ones."""
+    import dataclasses
+
+    from storyline.stories.features import StoryDoc
+    from storyline.stories.group import Settings
+    from storyline.stories.persist import backlog_factors, py_backlog_factors
+
+    _compiled_or_skip()
+    rng = np.random.default_rng(9)
+    n = 80
+    days = [None if rng.random() < 0.2 else 739000 + int(rng.integers(0, 25)) for _ in range(n)]
+    years = [frozenset(str(y) for y in rng.choice([1999, 2019, 2020, 2021, 2024], size=int(rng.integers(0, 4)),
+                                                  replace=False)) for _ in range(n)]
+    docs = [StoryDoc(article_id=i, outlet="o", day=d, title="t", features={}, years=y)
+            for i, (d, y) in enumerate(zip(days, years))]
+    for window, decay, yw in ((7, 0.2, 0.3), (3.5, 0.5, 0.0), (30, 0.1, 0.5), (0.5, 1.0, 0.3)):
+        s = dataclasses.replace(Settings(), window_days=window, time_decay=decay, backlog_years=yw)
+        got, want = backlog_factors(docs, s), py_backlog_factors(docs, s)
+        assert got.view(np.uint64).tolist() == want.view(np.uint64).tolist(), (window, decay, yw)
+    assert backlog_factors([], Settings()).shape == (0, 0)

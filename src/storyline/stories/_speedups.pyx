@@ -450,3 +450,146 @@ def cosines(list vectors, double[:, ::1] out):
         free(fill)
         free(col_rows)
         free(col_vals)
+
+
+from libc.stdint cimport int64_t, uint8_t
+
+
+def backlog_factors(const int64_t[::1] days, const uint8_t[::1] dated, const double[::1] table, int64_t last,
+                    const Py_ssize_t[::1] yptr, const Py_ssize_t[::1] ycols, bint years, double keep,
+                    double[:, ::1] out):
+    """Writes the n x n factors of ``persist.py_backlog_factors`` into ``out``: ``table[min(|day_i
+    - day_j|, last)]``, 1.0 when either article is undated; then, with ``years``, times ``keep``
+    (1 - the year penalty) where both articles write years (article i's distinct year ids are
+    ``ycols[yptr[i]:yptr[i + 1]]``, sorted) and share none. The same floats in one pass, without
+    the n x n gap, conflict and product temporaries."""
+    cdef Py_ssize_t n = days.shape[0], i, j, p, q, pe, qe
+    cdef int64_t gap
+    cdef double f
+    cdef bint shared
+    for i in range(n):
+        for j in range(n):
+            if dated[i] and dated[j]:
+                gap = days[i] - days[j]
+                if gap < 0:
+                    gap = -gap
+                if gap > last:
+                    gap = last
+                f = table[gap]
+            else:
+                f = 1.0
+            if years:
+                p, pe = yptr[i], yptr[i + 1]
+                q, qe = yptr[j], yptr[j + 1]
+                if p < pe and q < qe:
+                    shared = False
+                    while p < pe and q < qe:  # two sorted lists: any id in both?
+                        if ycols[p] == ycols[q]:
+                            shared = True
+                            break
+                        if ycols[p] < ycols[q]:
+                            p += 1
+                        else:
+                            q += 1
+                    if not shared:
+                        f = f * keep
+            out[i, j] = f
+
+
+def snn_lift(const double[:, ::1] sim, const double[:, ::1] factor, Py_ssize_t k, double a, double one_minus_a,
+             double floor, double[:, ::1] lifted, double[:, ::1] scaled):
+    """``snn.py_snn_similarity(sim, k, a, floor) * factor`` into ``lifted`` and ``sim * factor``
+    into ``scaled``, the same floats (n >= 2): each row's ``k`` nearest (largest cosine, ties to
+    the lower index, itself left out; those below ``floor`` dropped) plus itself form its
+    neighbour set; J = |S_i & S_j| / |S_i | S_j|; ``max(s, a * s + J * (1 - a)) * f``, the
+    operations numpy makes, in its order. The overlaps come from an inverted list of the sets
+    (a pair shares a neighbour only through it), so a row costs one pass."""
+    cdef Py_ssize_t n = sim.shape[0], i, j, t, u, p, v, kk = min(k, n - 1), m
+    cdef Py_ssize_t *sets = <Py_ssize_t *>malloc(n * (kk + 1) * sizeof(Py_ssize_t))
+    cdef Py_ssize_t *cnt = <Py_ssize_t *>malloc(n * sizeof(Py_ssize_t))
+    cdef Py_ssize_t *rptr = <Py_ssize_t *>malloc((n + 1) * sizeof(Py_ssize_t))
+    cdef Py_ssize_t *rows = <Py_ssize_t *>malloc((n * (kk + 1) + 1) * sizeof(Py_ssize_t))
+    cdef Py_ssize_t *fill = <Py_ssize_t *>malloc((n + 1) * sizeof(Py_ssize_t))
+    cdef Py_ssize_t *ov = <Py_ssize_t *>malloc(n * sizeof(Py_ssize_t))
+    cdef Py_ssize_t *seen = <Py_ssize_t *>malloc((n + 1) * sizeof(Py_ssize_t))
+    cdef double *bv = <double *>malloc((kk + 1) * sizeof(double))
+    cdef Py_ssize_t *bj = <Py_ssize_t *>malloc((kk + 1) * sizeof(Py_ssize_t))
+    cdef double s, o, jac, x
+    cdef Py_ssize_t nb, n_seen, c
+    try:
+        if not (sets and cnt and rptr and rows and fill and ov and seen and bv and bj):
+            raise MemoryError()
+        for i in range(n):
+            # the kk largest of the row without the diagonal, largest first, ties to the lower
+            # index (a later equal value never displaces an earlier one)
+            nb = 0
+            for j in range(n):
+                if j == i:
+                    continue
+                x = sim[i, j]
+                if x != x:  # NaN: numpy's partition puts it last
+                    continue
+                if nb == kk and not (x > bv[kk - 1]):
+                    continue
+                t = nb if nb < kk else kk - 1
+                while t > 0 and x > bv[t - 1]:
+                    bv[t] = bv[t - 1]
+                    bj[t] = bj[t - 1]
+                    t -= 1
+                bv[t] = x
+                bj[t] = j
+                if nb < kk:
+                    nb += 1
+            m = 0
+            sets[i * (kk + 1)] = i
+            m = 1
+            for t in range(nb):
+                if sim[i, bj[t]] >= floor:
+                    sets[i * (kk + 1) + m] = bj[t]
+                    m += 1
+            cnt[i] = m
+        # inverted lists: the rows whose set holds v
+        memset(rptr, 0, (n + 1) * sizeof(Py_ssize_t))
+        for i in range(n):
+            for t in range(cnt[i]):
+                rptr[sets[i * (kk + 1) + t] + 1] += 1
+        for v in range(n):
+            rptr[v + 1] += rptr[v]
+            fill[v] = rptr[v]
+        for i in range(n):
+            for t in range(cnt[i]):
+                v = sets[i * (kk + 1) + t]
+                rows[fill[v]] = i
+                fill[v] += 1
+        memset(ov, 0, n * sizeof(Py_ssize_t))
+        for i in range(n):
+            n_seen = 0
+            for t in range(cnt[i]):
+                v = sets[i * (kk + 1) + t]
+                for p in range(rptr[v], rptr[v + 1]):
+                    u = rows[p]
+                    if ov[u] == 0:
+                        seen[n_seen] = u
+                        n_seen += 1
+                    ov[u] += 1
+            for j in range(n):
+                s = sim[i, j]
+                c = ov[j]
+                jac = (<double>c) / (<double>(cnt[i] + cnt[j] - c))
+                o = a * s + jac * one_minus_a
+                if not (s >= o or s != s):
+                    s = o
+                lifted[i, j] = s * factor[i, j]
+                scaled[i, j] = sim[i, j] * factor[i, j]
+            for t in range(n_seen):
+                ov[seen[t]] = 0
+    finally:
+        free(sets)
+        free(cnt)
+        free(rptr)
+        free(rows)
+        free(fill)
+        free(ov)
+        free(seen)
+        free(bv)
+        free(bj)

@@ -1,7 +1,8 @@
 """The grouper's innermost loops, compiled when possible.
 
 ``dot``, ``absorb``, ``candidates`` (and ``minhash``, used by ``dedup``, ``text_features``,
-used by ``features``, and ``cosines``, used by ``snn``) come from the compiled ``_speedups`` module (built from
+used by ``features``, ``cosines`` and ``snn_lift``, used by ``snn``, and ``backlog_factors``,
+used by ``persist``) come from the compiled ``_speedups`` module (built from
 ``_speedups.pyx`` at install, like the annotate stage's parser helper) and fall back to the
 pure-Python versions below, which do the same arithmetic in the same order: the two give the
 same floats, hence the same stories. ``COMPILED`` says which one runs;
@@ -73,10 +74,13 @@ tfidf = None  # compiled TF-IDF loop of Grouper.vectorize (its Python loop, Grou
 scaled = None  # compiled {f: w * inv} of Grouper.vectorize (a dict comprehension without it)
 cosines = None  # compiled n x n dot products of snn.cosine_matrix (scipy's sparse product without it)
 text_features = None  # compiled tokeniser loop of features._text_features (features._py_text_features without it)
+backlog_factors = None  # compiled persist.backlog_factors (persist.py_backlog_factors, numpy, without it)
+snn_lift = None  # compiled snn.snn_lift (snn.py_snn_lift, numpy, without it)
 if os.environ.get("STORYLINE_PURE_PYTHON") != "1":
     try:
         from storyline.stories._speedups import (  # type: ignore[no-redef]
-            absorb, candidates, cosines, crc32_words, dot, minhash, scaled, text_features, tfidf)
+            absorb, backlog_factors, candidates, cosines, crc32_words, dot, minhash, scaled, snn_lift, text_features,
+            tfidf)
 
         COMPILED = True
     except ImportError:  # not built (no C compiler at install): the Python versions above

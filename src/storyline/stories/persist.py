@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from storyline.store import add_reject, get_article, row_to_dict, transaction
+from storyline.stories import fast
 from storyline.stories.dedup import signature
 from storyline.stories.features import (StoryDoc, doc_from_article, doc_from_cache, doc_to_cache, features_version,
                                          parse_day)
@@ -240,12 +241,32 @@ def backlog_cosines(docs: list[StoryDoc], settings: Settings):
 def backlog_factors(docs: list[StoryDoc], settings: Settings):
     """The n x n factors of the backlog pass over ``docs``: the time factor between two
     articles' dates (0 beyond the window), times 1 - ``backlog_years`` when both write years
-    and share none."""
+    and share none. Compiled (``_speedups.backlog_factors``, one pass) when built, else
+    :func:`py_backlog_factors`; the same floats."""
+    import numpy as np
+
+    if fast.backlog_factors is None:
+        return py_backlog_factors(docs, settings)
+    dated, days, table, last = _day_table(docs, settings)
+    cols: dict[str, int] = {}
+    ptr, ids = [0], []
+    for d in docs:
+        ids += sorted({cols.setdefault(y, len(cols)) for y in d.years})
+        ptr.append(len(ids))
+    out = np.empty((len(docs), len(docs)), dtype=np.float64)
+    fast.backlog_factors(days, dated.view(np.uint8), table, last, np.array(ptr, dtype=np.intp),
+                         np.array(ids or [0], dtype=np.intp), bool(settings.backlog_years),
+                         1.0 - settings.backlog_years, out)
+    return out
+
+
+def _day_table(docs: list[StoryDoc], settings: Settings):
+    """(dated flags, days (0 when undated), factor of each whole gap in days (``table[g]``, 0
+    past the window), the first whole gap past the window) of the backlog factors."""
     import math
 
     import numpy as np
 
-    n = len(docs)
     dated = np.array([d.day is not None for d in docs], dtype=bool)
     days = np.array([d.day if d.day is not None else 0 for d in docs], dtype=np.int64)
     # days are whole numbers: a gap of g days has the factor table[g], 0 past the window
@@ -253,6 +274,15 @@ def backlog_factors(docs: list[StoryDoc], settings: Settings):
     last = max(0, math.floor(window)) + 1  # the first whole gap past the window
     gaps = np.arange(last, dtype=float)
     table = np.append(1.0 - settings.time_decay * gaps / window, 0.0)
+    return dated, days, table, last
+
+
+def py_backlog_factors(docs: list[StoryDoc], settings: Settings):
+    """:func:`backlog_factors` with numpy."""
+    import numpy as np
+
+    n = len(docs)
+    dated, days, table, last = _day_table(docs, settings)
     gap = np.subtract.outer(days, days)
     np.abs(gap, out=gap)
     np.minimum(gap, last, out=gap)
@@ -303,16 +333,17 @@ def backlog_clusters(docs: list[StoryDoc], settings: Settings, fixed: set[int] |
     nearest outside neighbours are in (``stories.snn.attach_small``, over the factored
     cosines); a cluster with a member in ``fixed`` does not move. ``sim``: the cosines, when
     already computed."""
-    from storyline.stories.snn import attach_small, average_link, snn_similarity
+    from storyline.stories.snn import attach_small, average_link, snn_lift
 
     if sim is None:
         sim = backlog_cosines(docs, settings)
-    factor = backlog_factors(docs, settings)
-    lifted = snn_similarity(sim, settings.backlog_k, settings.backlog_mix, settings.backlog_floor) * factor
+    lifted, scaled = snn_lift(sim, backlog_factors(docs, settings), settings.backlog_k, settings.backlog_mix,
+                              settings.backlog_floor)
     labels = average_link(lifted, settings.backlog_threshold)
+    del lifted
     if not settings.backlog_attach_size:
         return labels, set()
-    return attach_small(sim * factor, labels, settings.backlog_attach_size, settings.backlog_attach_k,
+    return attach_small(scaled, labels, settings.backlog_attach_size, settings.backlog_attach_k,
                         settings.backlog_attach_floor, settings.backlog_attach_ratio, fixed=fixed)
 
 

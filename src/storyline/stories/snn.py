@@ -66,6 +66,25 @@ def snn_similarity(sim, k: int = 4, a: float = 0.3, floor: float = -1.0) -> np.n
     return np.maximum(sim, out, out=out)
 
 
+def snn_lift(sim, factor, k: int = 4, a: float = 0.3, floor: float = -1.0) -> tuple[np.ndarray, np.ndarray]:
+    """(``snn_similarity(sim, k, a, floor) * factor``, ``sim * factor``) of a square cosine
+    matrix and its factors (the backlog pass's two matrices): compiled (``_speedups.snn_lift``,
+    one pass, no n x n temporaries) when built, else :func:`py_snn_lift`; the same floats."""
+    sim = np.ascontiguousarray(sim, dtype=np.float64)
+    factor = np.ascontiguousarray(factor, dtype=np.float64)
+    if fast.snn_lift is None or len(sim) < 2:
+        return py_snn_lift(sim, factor, k, a, floor)
+    lifted = np.empty_like(sim)
+    scaled = np.empty_like(sim)
+    fast.snn_lift(sim, factor, k, a, 1 - a, floor, lifted, scaled)
+    return lifted, scaled
+
+
+def py_snn_lift(sim, factor, k: int = 4, a: float = 0.3, floor: float = -1.0) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`snn_lift` with numpy."""
+    return snn_similarity(sim, k, a, floor) * factor, sim * factor
+
+
 def average_link(sim, threshold: float) -> list[int]:
     """Average-link clustering from single articles over the square similarity matrix ``sim``
     (its upper triangle), stopping at ``threshold``: labels 0..C-1 per row.
