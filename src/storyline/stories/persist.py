@@ -654,6 +654,7 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
                                   g.s.page_theme_min, g.s.use_annotations, errors))
         now = time.time()
         with transaction(con):
+            rows = _Placed()
             for r in batch:
                 doc = docs.get(r["id"])
                 if doc is None:  # rejected with its reason, as the other stages do; the run goes on
@@ -664,19 +665,17 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
                     a.explanation["page_theme"] = list(doc.theme)
                 dup = a.duplicate
                 if dup is not None and r["duplicate_of"] is None:
-                    con.execute("UPDATE articles SET duplicate_of = ?, dup_kind = ?, dup_score = ? WHERE id = ?",
-                                (dup.original, dup.kind, dup.score, r["id"]))
+                    rows.dups.append((dup.original, dup.kind, dup.score, r["id"]))
                     counts["duplicates"] += 1
                 if a.new:
-                    con.execute("INSERT OR IGNORE INTO stories (id, updated_at) VALUES (?, ?)", (a.story_id, now))
-                con.execute(
-                    "INSERT INTO story_members (article_id, story_id, score, explanation, pinned) VALUES (?, ?, ?, ?, 0)",
-                    (r["id"], a.story_id, a.score, json.dumps(a.explanation, ensure_ascii=False)),
-                )
-                con.execute("UPDATE articles SET stage = 'grouped' WHERE id = ?", (r["id"],))
-                _apply_merges(con, g, now)
+                    rows.stories.append((a.story_id, now))
+                rows.members.append((r["id"], a.story_id, a.score, json.dumps(a.explanation, ensure_ascii=False)))
+                if g.merges:  # a merge moves the members stored so far
+                    rows.write(con)
+                    _apply_merges(con, g, now)
                 counts["new_stories" if a.new else "joined"] += 1
                 counts["grouped"] += 1
+            rows.write(con)
             if g.settle():  # the story-level merge pass, when it is on (off by default)
                 _apply_merges(con, g, now)
             touched = g.touched
@@ -692,6 +691,24 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
         if progress:
             progress(done, total)
     return done
+
+
+class _Placed:
+    """The rows a batch's placed articles write, written together (``executemany``) at the end
+    of the batch or before a merge moves stored members."""
+
+    def __init__(self) -> None:
+        self.dups: list[tuple] = []
+        self.stories: list[tuple] = []
+        self.members: list[tuple] = []
+
+    def write(self, con: sqlite3.Connection) -> None:
+        con.executemany("UPDATE articles SET duplicate_of = ?, dup_kind = ?, dup_score = ? WHERE id = ?", self.dups)
+        con.executemany("INSERT OR IGNORE INTO stories (id, updated_at) VALUES (?, ?)", self.stories)
+        con.executemany("INSERT INTO story_members (article_id, story_id, score, explanation, pinned) "
+                        "VALUES (?, ?, ?, ?, 0)", self.members)
+        con.executemany("UPDATE articles SET stage = 'grouped' WHERE id = ?", [(m[0],) for m in self.members])
+        self.dups, self.stories, self.members = [], [], []
 
 
 def _bare_doc(con: sqlite3.Connection, article_id: int) -> StoryDoc:
