@@ -243,15 +243,20 @@ def test_compiled_snn_lift_is_the_numpy_lift_bit_for_bit():
         a = float(rng.choice([0.0, 0.3, 1.0]))
         floor = float(rng.choice([-1.0, 0.25, 0.6]))
         want = snn.py_snn_lift(x, factor, k, a, floor)
-        lifted, scaled = np.empty((n, n)), np.empty((n, n))
-        sp.snn_lift(x, factor, k, a, 1 - a, floor, lifted, scaled)
-        assert lifted.view(np.uint64).tolist() == want[0].view(np.uint64).tolist(), (trial, n, k, a, floor)
+        dist, scaled = np.empty(n * (n - 1) // 2), np.empty((n, n))
+        sp.snn_lift(x, factor, k, a, 1 - a, floor, dist, scaled)
+        assert dist.view(np.uint64).tolist() == want[0].view(np.uint64).tolist(), (trial, n, k, a, floor)
         assert scaled.view(np.uint64).tolist() == want[1].view(np.uint64).tolist()
         got = snn.snn_lift(x, factor, k, a, floor)
         assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
-    # one article: nothing to lift, the numpy path answers
+    # one article: no pair, nothing to lift
     one = snn.snn_lift(np.ones((1, 1)), np.full((1, 1), 0.5))
-    assert one[0].tolist() == [[0.5]] and one[1].tolist() == [[0.5]]
+    assert one[0].tolist() == [] and one[1].tolist() == [[0.5]]
+    # the distances are the lifted similarities' (1 - s, clipped), pair by pair
+    x = np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.2], [0.1, 0.2, 1.0]])
+    dist, scaled = snn.snn_lift(x, np.ones((3, 3)), k=1, a=0.3)
+    lifted = snn.snn_similarity(x, 1, 0.3)
+    assert dist.tolist() == [1 - lifted[0, 1], 1 - lifted[0, 2], 1 - lifted[1, 2]] and scaled.tolist() == x.tolist()
 
 
 def test_compiled_backlog_factors_are_numpys():

@@ -497,13 +497,14 @@ def backlog_factors(const int64_t[::1] days, const uint8_t[::1] dated, const dou
 
 
 def snn_lift(const double[:, ::1] sim, const double[:, ::1] factor, Py_ssize_t k, double a, double one_minus_a,
-             double floor, double[:, ::1] lifted, double[:, ::1] scaled):
-    """``snn.py_snn_similarity(sim, k, a, floor) * factor`` into ``lifted`` and ``sim * factor``
-    into ``scaled``, the same floats (n >= 2): each row's ``k`` nearest (largest cosine, ties to
-    the lower index, itself left out; those below ``floor`` dropped) plus itself form its
-    neighbour set; J = |S_i & S_j| / |S_i | S_j|; ``max(s, a * s + J * (1 - a)) * f``, the
-    operations numpy makes, in its order. The overlaps come from an inverted list of the sets
-    (a pair shares a neighbour only through it), so a row costs one pass."""
+             double floor, double[::1] dist, double[:, ::1] scaled):
+    """``snn.py_snn_lift``: the condensed distances of ``snn_similarity(sim, k, a, floor) *
+    factor`` into ``dist`` and ``sim * factor`` into ``scaled``, the same floats (n >= 2): each
+    row's ``k`` nearest (largest cosine, ties to the lower index, itself left out; those below
+    ``floor`` dropped) plus itself form its neighbour set; J = |S_i & S_j| / |S_i | S_j|;
+    ``max(s, a * s + J * (1 - a)) * f``, the operations numpy makes, in its order, then for
+    i < j the distance 1 - that, clipped to [0, 2]. The overlaps come from an inverted list of
+    the sets (a pair shares a neighbour only through it), so a row costs one pass."""
     cdef Py_ssize_t n = sim.shape[0], i, j, t, u, p, v, kk = min(k, n - 1), m
     cdef Py_ssize_t *sets = <Py_ssize_t *>malloc(n * (kk + 1) * sizeof(Py_ssize_t))
     cdef Py_ssize_t *cnt = <Py_ssize_t *>malloc(n * sizeof(Py_ssize_t))
@@ -515,7 +516,7 @@ def snn_lift(const double[:, ::1] sim, const double[:, ::1] factor, Py_ssize_t k
     cdef double *bv = <double *>malloc((kk + 1) * sizeof(double))
     cdef Py_ssize_t *bj = <Py_ssize_t *>malloc((kk + 1) * sizeof(Py_ssize_t))
     cdef double s, o, jac, x
-    cdef Py_ssize_t nb, n_seen, c
+    cdef Py_ssize_t nb, n_seen, c, d = 0
     try:
         if not (sets and cnt and rptr and rows and fill and ov and seen and bv and bj):
             raise MemoryError()
@@ -540,7 +541,6 @@ def snn_lift(const double[:, ::1] sim, const double[:, ::1] factor, Py_ssize_t k
                 bj[t] = j
                 if nb < kk:
                     nb += 1
-            m = 0
             sets[i * (kk + 1)] = i
             m = 1
             for t in range(nb):
@@ -574,13 +574,21 @@ def snn_lift(const double[:, ::1] sim, const double[:, ::1] factor, Py_ssize_t k
                     ov[u] += 1
             for j in range(n):
                 s = sim[i, j]
+                scaled[i, j] = s * factor[i, j]
+                if j <= i:
+                    continue
                 c = ov[j]
                 jac = (<double>c) / (<double>(cnt[i] + cnt[j] - c))
                 o = a * s + jac * one_minus_a
                 if not (s >= o or s != s):
                     s = o
-                lifted[i, j] = s * factor[i, j]
-                scaled[i, j] = sim[i, j] * factor[i, j]
+                o = 1.0 - s * factor[i, j]
+                if o < 0.0:
+                    o = 0.0
+                elif o > 2.0:
+                    o = 2.0
+                dist[d] = o
+                d += 1
             for t in range(n_seen):
                 ov[seen[t]] = 0
     finally:

@@ -333,14 +333,14 @@ def backlog_clusters(docs: list[StoryDoc], settings: Settings, fixed: set[int] |
     nearest outside neighbours are in (``stories.snn.attach_small``, over the factored
     cosines); a cluster with a member in ``fixed`` does not move. ``sim``: the cosines, when
     already computed."""
-    from storyline.stories.snn import attach_small, average_link, snn_lift
+    from storyline.stories.snn import attach_small, average_link_distances, snn_lift
 
     if sim is None:
         sim = backlog_cosines(docs, settings)
-    lifted, scaled = snn_lift(sim, backlog_factors(docs, settings), settings.backlog_k, settings.backlog_mix,
-                              settings.backlog_floor)
-    labels = average_link(lifted, settings.backlog_threshold)
-    del lifted
+    dist, scaled = snn_lift(sim, backlog_factors(docs, settings), settings.backlog_k, settings.backlog_mix,
+                            settings.backlog_floor)
+    labels = average_link_distances(dist, len(docs), settings.backlog_threshold)
+    del dist
     if not settings.backlog_attach_size:
         return labels, set()
     return attach_small(scaled, labels, settings.backlog_attach_size, settings.backlog_attach_k,

@@ -67,22 +67,39 @@ def snn_similarity(sim, k: int = 4, a: float = 0.3, floor: float = -1.0) -> np.n
 
 
 def snn_lift(sim, factor, k: int = 4, a: float = 0.3, floor: float = -1.0) -> tuple[np.ndarray, np.ndarray]:
-    """(``snn_similarity(sim, k, a, floor) * factor``, ``sim * factor``) of a square cosine
-    matrix and its factors (the backlog pass's two matrices): compiled (``_speedups.snn_lift``,
-    one pass, no n x n temporaries) when built, else :func:`py_snn_lift`; the same floats."""
+    """The backlog pass's two matrices from a square cosine matrix and its factors: (the
+    condensed distances (:func:`distances`) of ``snn_similarity(sim, k, a, floor) * factor``,
+    what :func:`average_link_distances` clusters; ``sim * factor``). Compiled
+    (``_speedups.snn_lift``, one pass, no n x n temporaries) when built, else
+    :func:`py_snn_lift`; the same floats."""
     sim = np.ascontiguousarray(sim, dtype=np.float64)
     factor = np.ascontiguousarray(factor, dtype=np.float64)
-    if fast.snn_lift is None or len(sim) < 2:
+    n = len(sim)
+    if fast.snn_lift is None or n < 2:
         return py_snn_lift(sim, factor, k, a, floor)
-    lifted = np.empty_like(sim)
+    dist = np.empty(n * (n - 1) // 2)
     scaled = np.empty_like(sim)
-    fast.snn_lift(sim, factor, k, a, 1 - a, floor, lifted, scaled)
-    return lifted, scaled
+    fast.snn_lift(sim, factor, k, a, 1 - a, floor, dist, scaled)
+    return dist, scaled
 
 
 def py_snn_lift(sim, factor, k: int = 4, a: float = 0.3, floor: float = -1.0) -> tuple[np.ndarray, np.ndarray]:
     """:func:`snn_lift` with numpy."""
-    return snn_similarity(sim, k, a, floor) * factor, sim * factor
+    return distances(snn_similarity(sim, k, a, floor) * factor), sim * factor
+
+
+def distances(sim) -> np.ndarray:
+    """The condensed distances of a square similarity matrix, as scipy's linkage takes them:
+    1 - similarity (clipped to [0, 2]) of each pair i < j, its upper triangle row by row."""
+    from scipy.spatial.distance import squareform
+
+    s = np.asarray(sim, dtype=float)
+    if len(s) < 2:
+        return np.zeros(0)
+    dist = squareform(s, checks=False)  # the upper triangle, row by row
+    np.subtract(1.0, dist, out=dist)
+    np.clip(dist, 0.0, 2.0, out=dist)
+    return dist
 
 
 def average_link(sim, threshold: float) -> list[int]:
@@ -94,16 +111,15 @@ def average_link(sim, threshold: float) -> list[int]:
     1 - similarity below the threshold's), with sklearn's label numbering (``_hc_cut``): the
     same labels, without importing sklearn (half a second) or its n x n index arrays.
     ``tests/test_bench_snn.py`` checks the two agree."""
-    from scipy.cluster.hierarchy import linkage
-    from scipy.spatial.distance import squareform
+    return average_link_distances(distances(sim), len(sim), threshold)
 
-    s = np.asarray(sim, dtype=float)
-    n = len(s)
+
+def average_link_distances(dist, n: int, threshold: float) -> list[int]:
+    """:func:`average_link` of ``n`` articles from their condensed distances (:func:`distances`)."""
+    from scipy.cluster.hierarchy import linkage
+
     if n < 2:
         return [0] * n
-    dist = squareform(s, checks=False)  # the upper triangle, row by row
-    np.subtract(1.0, dist, out=dist)
-    np.clip(dist, 0.0, 2.0, out=dist)
     z = linkage(dist, method="average")
     children = z[:, :2].astype(np.intp).tolist()  # row r merges two nodes into node n + r
     clusters = int(np.count_nonzero(z[:, 2] >= 1.0 - threshold)) + 1
