@@ -16,12 +16,20 @@ neighbours, and :func:`settle_snn`, the grouper's stories merged over the same s
 ``file, articles, path, precision, recall, f1, ari, v_measure, stories, gold_events,
 group_articles_per_s, end_to_end_articles_per_s, peak_rss_mb``, then ``baseline``,
 ``batch_snn`` and ``settle_snn`` (each ``precision, recall, f1, ari, v_measure, stories, seconds`` and its
-parameters) when they ran.
+parameters) when they ran. The pipeline path adds ``copies, ungrouped, store``.
+
+Every row needs ``id`` (unique) and ``event``; a bad line is ``FILE:LINE: reason`` and exit
+status 2 (:class:`InputError`, reported by ``storyline.commands.bench``). A row that ingest
+drops as a copy of another (same outlet and content, another id) is scored in its original's
+story, as the product shows it; a labelled row still in no story (rejected, failed) is listed
+with its line and reason, scored as a story of its own, and makes the exit status 1.
+``--db FILE`` builds the pipeline's store at FILE (a new path) and keeps it.
 """
 from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,6 +39,9 @@ from storyline.bench import shared_data
 from storyline.stories.persist import BATCH
 
 DESCRIPTION = "group a labelled JSONL file and print B-cubed, ARI, V-measure, speed, memory, baseline"
+# the help of --db (storyline.commands.bench shows it; without --db the store is temporary)
+DB_HELP = ("build the pipeline's store at FILE, a path that does not exist yet, and keep it "
+           "(default: a temporary store, deleted at the end; not with --direct)")
 
 # distance threshold of the baseline, tuned on ecbplus_dev with --tune-baseline (recorded in docs)
 BASELINE_THRESHOLD = 0.8
@@ -38,9 +49,139 @@ BASELINE_THRESHOLD = 0.8
 SETTLE_EVERY = BATCH
 
 
+class InputError(ValueError):
+    """A benchmark input that cannot be used; the message is ``FILE[:LINE]: reason``."""
+
+
+def read_rows(path: str | Path, required: tuple[str, ...] = ("id", "event")) -> tuple[list[dict[str, Any]], list[int]]:
+    """The JSON objects of a JSONL file and the line number of each (blank lines skipped).
+
+    Raises :class:`InputError` (``FILE:LINE: reason``) for an unreadable file, a line that is not
+    a JSON object, or a row without a field of ``required``; ``id`` must then be a non-empty
+    string or an integer, unique in the file (the benchmarks score rows by id), and ``event`` a
+    string or a number."""
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    rows: list[dict[str, Any]] = []
+    lines: list[int] = []
+    seen: dict[str, int] = {}
+    with fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:
+                obj = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+            except ValueError as exc:
+                raise InputError(f"{where}: malformed JSON: {exc}") from None
+            if not isinstance(obj, dict):
+                raise InputError(f"{where}: not a JSON object")
+            for key in required:
+                if obj.get(key) is None:
+                    raise InputError(f"{where}: no '{key}' (each row needs {', '.join(required)})")
+            if "id" in required:
+                rid = obj["id"]
+                if isinstance(rid, bool) or not isinstance(rid, (str, int)) or not str(rid).strip():
+                    raise InputError(f"{where}: 'id' must be a non-empty string or an integer, not {rid!r}")
+                if str(rid) in seen:
+                    raise InputError(f"{where}: id {str(rid)!r} is also on line {seen[str(rid)]}")
+                seen[str(rid)] = lineno
+            if "event" in required and (isinstance(obj["event"], bool)
+                                        or not isinstance(obj["event"], (str, int, float))):
+                raise InputError(f"{where}: 'event' must be a string or a number, not {obj['event']!r}")
+            rows.append(obj)
+            lines.append(lineno)
+    return rows, lines
+
+
+def check_new_store(db: str | Path, option: str) -> None:
+    """Raise :class:`InputError` unless ``db`` is a path where a new store can be made: it must
+    not exist yet (a benchmark builds its store from nothing) and its directory must exist and
+    be writable."""
+    target = Path(db)
+    parent = target.parent
+    if target.exists() or target.is_symlink():
+        raise InputError(f"{option} {db}: already exists (the benchmark builds a new store there; "
+                         "give a path that does not exist)")
+    if not parent.is_dir():
+        raise InputError(f"{option} {db}: no directory {parent}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"{option} {db}: cannot write in {parent}")
+
+
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    """The JSON objects of a JSONL file (see :func:`read_rows`; no field is required)."""
+    return read_rows(path, required=())[0]
+
+
+def copies_in_store(con, path: str | Path, lines: set[int] | None = None) -> dict[int, int]:
+    """``{line: story id}`` for the rows of ``path`` (a JSONL file ingested into ``con``) that
+    ingest did not store because the same outlet's same content was already there (its
+    ``duplicates``): such a copy is where its original is, so it is scored in the original's
+    story. The rows are read again with ingest's own reader, hash and unknown-outlet name, so
+    the match is ingest's. ``lines``: only these rows."""
+    from storyline.ingest import content_hash
+    from storyline.ingest.readers import read_path
+    from storyline.records import Article
+
+    unknown = f"file:{Path(path).name}"  # the outlet ingest gives a file's articles without one
+    found: dict[int, int] = {}
+    records = read_path(Path(path))
+    while True:
+        try:
+            rec = next(records)
+        except StopIteration:
+            break
+        except Exception:  # noqa: BLE001  a reader failure: ingest stopped there too, the rest stays unmatched
+            break
+        if not isinstance(rec, Article) or rec.source_line is None:
+            continue
+        if lines is not None and rec.source_line not in lines:
+            continue
+        hit = con.execute(
+            "SELECT m.story_id FROM articles a JOIN story_members m ON m.article_id = a.id "
+            "WHERE a.content_hash = ? AND a.outlet = ? AND a.parent_id IS NULL ORDER BY a.id LIMIT 1",
+            (content_hash(rec.title, rec.text), rec.outlet or unknown)).fetchone()
+        if hit:
+            found[rec.source_line] = hit[0]
+    return found
+
+
+def not_grouped(con, rows: list[dict[str, Any]], missing: list[int],
+                places: list[tuple[str, int]], stored: list[str] | None = None) -> list[dict[str, Any]]:
+    """Why the rows at indexes ``missing`` are in no story: ``{"id", "file", "line", "reason"}``
+    each, ``places[i]`` being row i's file and line for the user. The reason is the store's
+    reject of that row (``rejected: ...``, matched by ``stored[i]``, the file as the store names
+    it, and the line; by the line alone without ``stored``) or the stage its article stopped at."""
+    rejects: dict[tuple[str | None, int], str] = {}
+    for path, line, reason in con.execute("SELECT path, line, reason FROM rejects WHERE line IS NOT NULL"):
+        rejects.setdefault((path if stored else None, line), reason)
+    out = []
+    for i in missing:
+        file, line = places[i]
+        reason = rejects.get((stored[i] if stored else None, line))
+        if reason is not None:
+            reason = f"rejected: {reason}"
+        else:
+            art = con.execute("SELECT stage, is_liveblog FROM articles WHERE external_id = ? ORDER BY id DESC LIMIT 1",
+                              (str(rows[i]["id"]),)).fetchone()
+            reason = ("not stored" if art is None else "a live-blog page, in no story" if art[1]
+                      else f"in no story (stage {art[0]})")
+        out.append({"id": rows[i]["id"], "file": file, "line": line, "reason": reason})
+    return out
+
+
+def say_not_grouped(items: list[dict[str, Any]], limit: int = 20) -> str:
+    """The human lines for :func:`not_grouped`: a count, then ``FILE:LINE: id ID: reason`` each."""
+    from storyline.commands.term import safe
+
+    head = f"{len(items)} labelled row{'s' if len(items) != 1 else ''} in no story (scored as single-article stories): " \
+           + ", ".join(safe(str(d["id"])) for d in items[:limit]) + (" ..." if len(items) > limit else "")
+    return "\n".join([head] + [safe(f"  {d['file']}:{d['line']}: id {d['id']}: {d['reason']}") for d in items[:limit]])
 
 
 def agglomerative(rows: list[dict[str, Any]], threshold: float) -> list[int]:
@@ -210,11 +351,17 @@ def group_direct(rows: list[dict[str, Any]], *, annotate: bool = True, settings=
             + (f" ({passes} parts clustered)" if passes and (runs > 1 or passes > 1) else "")}
 
 
-def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None, runs: int = 1) -> dict[str, Any] | None:
-    """The real pipeline on a temporary store; None when storyline.pipeline is not there yet.
+def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None, runs: int = 1,
+                   lines: list[int] | None = None, db: str | Path | None = None) -> dict[str, Any] | None:
+    """The real pipeline on a temporary store (or a new store at ``db``, kept); None when
+    storyline.pipeline is not there yet.
 
     ``runs``: group the processed articles in that many consecutive runs (the store's own order:
-    by date, then id), each a ``storyline process`` of its own."""
+    by date, then id), each a ``storyline process`` of its own. ``lines``: each row's line in
+    ``path`` (default: one row a line). A row that ingest dropped as a copy of another (same
+    outlet, same content) is scored in its original's story (:func:`copies_in_store`), as the
+    product shows it; ``copies`` counts them and ``ungrouped`` lists the rows still in no story
+    (:func:`not_grouped`), each scored as a story of its own."""
     try:
         from storyline import pipeline
     except ImportError:
@@ -227,8 +374,9 @@ def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None, runs: 
 
     settings = settings or Settings.load()
 
+    lines = lines or list(range(1, len(rows) + 1))
     with tempfile.TemporaryDirectory() as tmp:
-        con = connect(os.path.join(tmp, "bench.db"))
+        con = connect(str(db) if db else os.path.join(tmp, "bench.db"))
         t0 = time.perf_counter()
         pipeline.ingest_paths(con, [str(path)])
         pipeline.process(con, stages=("clean", "annotate"))
@@ -248,10 +396,14 @@ def group_pipeline(path: Path, rows: list[dict[str, Any]], settings=None, runs: 
         total = time.perf_counter() - t0
         by_ext = {str(r[0]): r[1] for r in con.execute(
             "SELECT a.external_id, m.story_id FROM articles a JOIN story_members m ON m.article_id = a.id")}
+        missing = [i for i, r in enumerate(rows) if str(r["id"]) not in by_ext]
+        copies = copies_in_store(con, path, {lines[i] for i in missing}) if missing else {}
+        story = {i: by_ext.get(str(r["id"]), copies.get(lines[i])) for i, r in enumerate(rows)}
+        ungrouped = not_grouped(con, rows, [i for i in missing if story[i] is None],
+                                [(str(path), n) for n in lines])
         con.close()
-    missing = [r["id"] for r in rows if str(r["id"]) not in by_ext]
-    pred = [by_ext.get(str(r["id"]), -1 - i) for i, r in enumerate(rows)]
-    return {"pred": pred, "group_s": t_group, "total_s": total, "ungrouped": len(missing),
+    pred = [story[i] if story[i] is not None else -1 - i for i in range(len(rows))]
+    return {"pred": pred, "group_s": t_group, "total_s": total, "copies": len(copies), "ungrouped": ungrouped,
             "path": "pipeline" + ("" if settings.use_annotations else " (text features)")
             + (" + backlog pass" if res.get("backlog") else "") + (f", {runs} runs" if runs > 1 else "")}
 
@@ -279,12 +431,20 @@ def run(args) -> int:
     from storyline.stories.metrics import score
 
     path = Path(args.file)
-    rows = read_jsonl(path)
+    db = getattr(args, "db", None)
+    if db is not None:
+        if args.direct:
+            raise InputError(f"--db {db}: --direct builds no store (--db keeps the pipeline's store)")
+        check_new_store(db, "--db")
+    rows, lines = read_rows(path)
+    if not rows:
+        raise InputError(f"{path}: no rows")
     gold = [r["event"] for r in rows]
     from storyline.stories import Settings
 
     settings = Settings.load(backlog=False) if getattr(args, "one_by_one", False) else None
-    res = None if args.direct else group_pipeline(path, rows, settings, runs=getattr(args, "runs", 1) or 1)
+    res = None if args.direct else group_pipeline(path, rows, settings, runs=getattr(args, "runs", 1) or 1,
+                                                  lines=lines, db=db)
     if res is None:
         anns = None
         if not args.no_annotate and getattr(args, "ann_cache", None):
@@ -300,6 +460,9 @@ def run(args) -> int:
         "end_to_end_articles_per_s": n / res["total_s"] if res["total_s"] else None,
         "peak_rss_mb": peak_rss_mb(),
     }
+    ungrouped = res.get("ungrouped") or []
+    if "copies" in res:  # the pipeline path
+        out.update(copies=res["copies"], ungrouped=ungrouped, store=str(db) if db else None)
     if not args.no_baseline:
         threshold = BASELINE_THRESHOLD
         dev = shared_data() / "clustering" / "ecbplus_dev.jsonl"
@@ -321,10 +484,15 @@ def run(args) -> int:
         out["settle_snn"] = {"k": 4, "a": 0.3, "threshold": 0.30, "precision": b.precision, "recall": b.recall,
                              "f1": b.f1, "ari": b.ari, "v_measure": b.v_measure, "stories": b.n_pred,
                              "seconds": time.perf_counter() - t}
+    status = 1 if ungrouped else 0
+    if ungrouped:
+        print(f"storyline bench stories: {path}: {say_not_grouped(ungrouped)}", file=sys.stderr)
     if args.json:
         print(json.dumps(out, indent=2))
-        return 0
-    print(f"{path.name}: {n} articles, {s.n_gold} gold events, path: {res['path']}")
+        return status
+    print(f"{path.name}: {n} articles, {s.n_gold} gold events, path: {res['path']}"
+          + (f"; {res['copies']} copies of other rows, scored in their original's story" if res.get("copies") else "")
+          + (f"; store kept at {db}" if db else ""))
     print(f"  storyline   B3 P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.3f}  ARI {s.ari:.3f}  "
           f"V {s.v_measure:.3f}  stories {s.n_pred}")
     if "baseline" in out:
@@ -341,4 +509,4 @@ def run(args) -> int:
     gs = out["group_articles_per_s"]
     print(f"  speed       grouping {gs:,.0f} articles/s; end to end {out['end_to_end_articles_per_s']:,.0f} articles/s; "
           f"peak RSS {out['peak_rss_mb']:.0f} MB")
-    return 0
+    return status

@@ -1,10 +1,37 @@
-"""`storyline bench NAME ...`: run one benchmark module from storyline.bench."""
+"""`storyline bench NAME ...`: run one benchmark module from storyline.bench.
+
+A module's ``DB_HELP`` says what ``--db`` does for it (its value is None when not given);
+without ``DB_HELP`` the benchmark does not use ``--db``. Bad input (an unreadable file, a bad
+line, a bad path: ``storyline.bench.stories.InputError``) ends the benchmark with
+``storyline bench NAME: MESSAGE`` on standard error and exit status 2, and with ``--json``
+``{"error": MESSAGE}`` on standard output.
+"""
 from __future__ import annotations
 
+import functools
 import importlib
+import json
 import pkgutil
+import sys
 
 from storyline import bench
+
+
+def _guarded(run, name: str):
+    """``run`` with :class:`InputError` turned into a message and exit status 2."""
+    @functools.wraps(run)
+    def guarded(args) -> int:
+        from storyline.bench.stories import InputError
+        from storyline.commands.term import safe
+
+        try:
+            return run(args)
+        except InputError as exc:
+            if getattr(args, "json", False):
+                print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+            print(f"storyline bench {name}: {safe(exc)}", file=sys.stderr)
+            return 2
+    return guarded
 
 
 def register(sub) -> None:
@@ -20,5 +47,8 @@ def register(sub) -> None:
         if not hasattr(module, "run"):
             continue
         bp = names.add_parser(info.name, help=getattr(module, "DESCRIPTION", ""), parents=[common_parser()])
+        for action in bp._actions:
+            if action.dest == "db":
+                action.help = getattr(module, "DB_HELP", "not used by this benchmark")
         module.add_arguments(bp)
-        bp.set_defaults(func=module.run)
+        bp.set_defaults(func=_guarded(module.run, info.name), db=None)
