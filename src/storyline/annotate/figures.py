@@ -10,10 +10,12 @@ currencies, scales, number words) is data in ``data/figure_words.txt``.
 
 Dates and times are not figures: numbers inside DATE/TIME entities, bare
 years ("in 2022"), clock times, and numbers inside names ("Covid-19",
-"F-16") are skipped.
+"F-16") are skipped, and so is a number too large for a float (its value would be
+infinite, which JSON cannot hold).
 """
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left
 
@@ -188,6 +190,9 @@ def extract_figures(doc) -> list[Annotation]:
             i += 1
             continue
         j, value, digits = read
+        if not math.isfinite(value):  # "1" and 400 zeros: beyond a float, and never a figure
+            i = j
+            continue
         if (
             _is_year(doc, i, j, value, digits)
             or (j < n and (doc[j].lower_ in NOT_COUNTED or doc[j].lower_ in MONTHS or doc[j].text == ":"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +31,7 @@ def register(sub) -> None:
     p = sub.add_parser("process", parents=[common], help="run the pending stages: clean, annotate, stories, compare")
     p.add_argument("--stages", default=",".join(pipeline.STAGES), help="comma-separated subset of the stages")
     p.add_argument("--processes", type=int, default=1, help="spaCy worker processes for annotation")
-    p.set_defaults(func=cmd_process)
+    p.set_defaults(func=cmd_process, parser=p)
 
     p = sub.add_parser("run", parents=[common], help="ingest PATHs, then run every stage (the main job)")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -81,7 +82,37 @@ def progress_ui(enabled: bool):
 
 
 def _err(msg: str) -> None:
-    print(msg, file=sys.stderr)
+    """A message on stderr; it can carry file names and article text, so control characters go."""
+    print(safe(msg), file=sys.stderr)
+
+
+def _finite(obj):
+    """``obj`` with every NaN or infinite float replaced by None (JSON has no such numbers;
+    a store written before figures dropped them can still hold one)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def _dumps(obj, **kw) -> str:
+    """The one JSON document of ``--json``: always valid JSON (no NaN/Infinity)."""
+    return json.dumps(_finite(obj), ensure_ascii=False, allow_nan=False, **kw)
+
+
+def _usage_error(args, msg: str) -> int:
+    """A bad option value, reported as argparse does (usage and ``PROG: error: MSG`` on stderr,
+    exit status 2); with ``--json`` also ``{"error": MSG}`` on stdout."""
+    parser = getattr(args, "parser", None)
+    if parser is not None:
+        parser.print_usage(sys.stderr)
+    _err(f"{parser.prog if parser is not None else 'storyline'}: error: {msg}")
+    if getattr(args, "json", False):
+        print(_dumps({"error": msg}))
+    return 2
 
 
 # ------------------------------------------------------------------ commands
@@ -107,17 +138,28 @@ def cmd_ingest(args) -> int:
     con = store.connect(args.db)
     s = _ingest(con, args)
     if args.json:
-        print(json.dumps({"ingest": s.as_dict()}, ensure_ascii=False))
+        print(_dumps({"ingest": s.as_dict()}))
     else:
         _print_ingest(s)
     return 1 if s.rejects else 0
 
 
-def _process(con, args) -> pipeline.ProcessSummary:
+def _stages(args) -> tuple[list[str], str | None]:
+    """The stages ``--stages`` names, and what is wrong with them (None when nothing)."""
     stages = [s.strip() for s in getattr(args, "stages", ",".join(pipeline.STAGES)).split(",") if s.strip()]
+    choose = f"choose from {', '.join(pipeline.STAGES)}"
     bad = [s for s in stages if s not in pipeline.STAGES]
     if bad:
-        raise SystemExit(f"storyline: unknown stage(s) {', '.join(bad)}; choose from {', '.join(pipeline.STAGES)}")
+        return stages, f"argument --stages: unknown stage(s) {', '.join(bad)}; {choose}"
+    if not stages:
+        return stages, f"argument --stages: no stage given; {choose}"
+    return stages, None
+
+
+def _process(con, args) -> pipeline.ProcessSummary:
+    stages, problem = _stages(args)
+    if problem:  # cmd_process checks first; a caller that did not gets argparse's status
+        raise SystemExit(_usage_error(args, problem))
     with progress_ui(not args.json) as cb:
         summary = pipeline.process(con, cb, stages=stages, n_process=args.processes)
     for e in summary.errors:
@@ -134,10 +176,13 @@ def _print_process(p: pipeline.ProcessSummary) -> None:
 
 
 def cmd_process(args) -> int:
+    problem = _stages(args)[1]
+    if problem:
+        return _usage_error(args, problem)
     con = store.connect(args.db)
     p = _process(con, args)
     if args.json:
-        print(json.dumps({"process": p.as_dict()}, ensure_ascii=False))
+        print(_dumps({"process": p.as_dict()}))
     else:
         _print_process(p)
     return 1 if p.errors else 0
@@ -151,7 +196,7 @@ def cmd_run(args) -> int:
     p = _process(con, args)
     st = status(con)
     if args.json:
-        print(json.dumps({"ingest": s.as_dict(), "process": p.as_dict(), "status": st}, ensure_ascii=False))
+        print(_dumps({"ingest": s.as_dict(), "process": p.as_dict(), "status": st}))
     else:
         _print_process(p)
         print()
@@ -229,7 +274,7 @@ def cmd_status(args) -> int:
     con = store.connect(args.db)
     st = status(con)
     if args.json:
-        print(json.dumps(st, ensure_ascii=False))
+        print(_dumps(st))
     else:
         _print_status(st, args.db)
     return 0
@@ -239,7 +284,7 @@ def cmd_search(args) -> int:
     con = store.connect(args.db)
     hits = store.search(con, " ".join(args.query), limit=args.limit)
     if args.json:
-        print(json.dumps({"query": " ".join(args.query), "results": hits}, ensure_ascii=False))
+        print(_dumps({"query": " ".join(args.query), "results": hits}))
         return 0
     for h in hits:
         print(f"{h['id']:>6}  {h['published'] or '????-??-??':.10}  {safe(h['outlet'])}: {safe(h['title'])}")
@@ -260,6 +305,15 @@ def export_rows(con, with_text: bool = False):
            "LEFT JOIN story_members m ON m.article_id = a.id ORDER BY a.id")
     for r in con.execute(sql):
         yield {k: r[k] for k in r.keys()}
+
+
+# Control characters (C0 but line feed and tab, DEL, C1) as spaces: what CSV on standard output
+# gets, so an escape sequence in a headline cannot drive the terminal it ends up on.
+_CONTROLS = str.maketrans({c: " " for c in [*range(0x20), *range(0x7F, 0xA0)] if c not in (0x09, 0x0A)})
+
+
+def _csv_row_for_stdout(row: dict) -> dict:
+    return {k: v.translate(_CONTROLS) if isinstance(v, str) else v for k, v in row.items()}
 
 
 def cmd_export(args) -> int:
@@ -283,12 +337,15 @@ def cmd_export(args) -> int:
             if args.format == "csv":
                 w = csv.DictWriter(out, fieldnames=fields)
                 w.writeheader()
+                # a file keeps the stored text exactly; standard output usually ends on a
+                # terminal (directly or through head, less, grep), so it gets no control characters
+                clean = _csv_row_for_stdout if not args.output else (lambda row: row)
                 for row in export_rows(con, args.text):
-                    w.writerow(row)
+                    w.writerow(clean(row))
                     n += 1
             else:
-                for row in export_rows(con, args.text):
-                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                for row in export_rows(con, args.text):  # JSON escapes control characters (\u001b)
+                    out.write(_dumps(row) + "\n")
                     n += 1
         finally:
             if args.output:
@@ -327,7 +384,7 @@ def cmd_show_article(args) -> int:
         _err(f"storyline: no article {args.id} in {args.db}")
         return 2
     if args.json:
-        print(json.dumps(rep, ensure_ascii=False))
+        print(_dumps(rep))
         return 0
     print(f"#{rep['id']} {safe(rep['outlet'])} {safe(rep['published'] or 'date unknown')}  [{rep['format']}, {rep['stage']}]")
     print(safe(rep["title"]))

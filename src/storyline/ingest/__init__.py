@@ -12,6 +12,9 @@ Outcomes, each counted in the summary:
 - ``duplicates``: the same content from the same outlet is already stored (nothing added);
 - ``revisions``: same URL or external id, changed content: stored, linked with ``revision_of``;
 - ``rejects``: input that could not become an article, with a reason (also in the ``rejects`` table);
+  an unexpected exception while reading or writing one record is that record's reject (its file,
+  line, exception type and message) and the rest goes on; only errors of the store itself
+  (locked, full, corrupt) stop the ingest;
 - ``warnings``: stored, but with a problem worth saying (bad date, legacy encoding);
 - ``skipped_files``: files already fully ingested (same path and content).
 """
@@ -120,6 +123,15 @@ def _store_files(con: sqlite3.Connection) -> set[str]:
     return files
 
 
+# Errors of the store itself (locked, full, corrupt) stop the ingest; any other exception
+# while writing one article is that article's problem and becomes its reject.
+_STORE_ERRORS = (sqlite3.OperationalError, sqlite3.InternalError)
+
+
+def _unexpected(exc: BaseException) -> str:
+    return f"unexpected error: {type(exc).__name__}: {exc}"
+
+
 def _ingest_file(con, path: Path, sha: str, size: int, source, summary: IngestSummary, say, progress) -> None:
     name = str(path)
     unknown_outlet = f"file:{path.name}"
@@ -127,8 +139,14 @@ def _ingest_file(con, path: Path, sha: str, size: int, source, summary: IngestSu
     pending: list[Article | Reject] = []
     counted_unknown = False
 
+    def reject(rec: Reject) -> None:
+        nonlocal n_rejects
+        summary.rejects += 1
+        n_rejects += 1
+        say("rejected", rec)
+
     def flush() -> None:
-        nonlocal counted_unknown
+        nonlocal counted_unknown, n_articles
         with store.transaction(con):
             for rec in pending:
                 if isinstance(rec, Reject):
@@ -139,18 +157,47 @@ def _ingest_file(con, path: Path, sha: str, size: int, source, summary: IngestSu
                     if not counted_unknown:
                         summary.unknown_outlets += 1
                         counted_unknown = True
-                _write_article(con, rec, summary)
+                counts = (summary.ingested, summary.duplicates, summary.revisions, len(summary.article_ids))
+                con.execute("SAVEPOINT ingest_article")
+                try:
+                    _write_article(con, rec, summary)
+                except _STORE_ERRORS:
+                    raise
+                except Exception as exc:  # noqa: BLE001  one article must not lose the batch
+                    con.execute("ROLLBACK TO ingest_article")
+                    con.execute("RELEASE ingest_article")
+                    summary.ingested, summary.duplicates, summary.revisions = counts[:3]
+                    del summary.article_ids[counts[3]:]
+                    n_articles -= 1
+                    summary.formats[rec.format] -= 1
+                    if summary.formats[rec.format] <= 0:
+                        del summary.formats[rec.format]
+                    bad = Reject(rec.source_path or name, _unexpected(exc), rec.source_line)
+                    store.add_reject(con, bad.path, bad.reason, bad.line)
+                    reject(bad)
+                else:
+                    con.execute("RELEASE ingest_article")
         pending.clear()
 
-    for rec in read_path(path, source):
+    records = read_path(path, source)
+    complete = True
+    while True:
+        try:
+            rec = next(records)
+        except StopIteration:
+            break
+        except Exception as exc:  # noqa: BLE001  a reader bug loses the rest of this file, not the batch
+            rec = Reject(name, f"{_unexpected(exc)} (reading stopped here; what was read before is kept)")
+            pending.append(rec)
+            reject(rec)
+            complete = False
+            break
         if isinstance(rec, Warning_):
             summary.warnings += 1
             say("warning", rec)
             continue
         if isinstance(rec, Reject):
-            summary.rejects += 1
-            n_rejects += 1
-            say("rejected", rec)
+            reject(rec)
         else:
             n_articles += 1
             summary.formats[rec.format] += 1
@@ -161,10 +208,12 @@ def _ingest_file(con, path: Path, sha: str, size: int, source, summary: IngestSu
                 progress(name, n_articles)
     with store.transaction(con):
         flush()
-        con.execute(
-            "INSERT OR REPLACE INTO ingest_log (path, sha256, size, articles, rejects, at) VALUES (?, ?, ?, ?, ?, ?)",
-            (name, sha, size, n_articles, n_rejects, time.time()),
-        )
+        if complete:  # a file whose reading broke off is read again by the next run
+            con.execute(
+                "INSERT OR REPLACE INTO ingest_log (path, sha256, size, articles, rejects, at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (name, sha, size, n_articles, n_rejects, time.time()),
+            )
     if progress:
         progress(name, n_articles)
 

@@ -89,12 +89,27 @@ DATE_LINE = re.compile(r"^\s*date\s+(\S+)\s*(.*)$", re.IGNORECASE)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+# A number given as a date is read as Unix seconds; outside these years it is a mistake
+# (``20260511`` meant as a date would silently become 1970-08-23), so it is a bad date.
+UNIX_YEARS = (1980, 2100)
+
+
 def parse_date(value: Any) -> str | None:
     """Normalise a date or datetime value to ISO; raises ValueError when it is not one."""
     if value is None or value == "":
         return None
+    if isinstance(value, bool):
+        raise ValueError(f"bad date {value!r}")
     if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc).date().isoformat()
+        try:
+            day = dt.datetime.fromtimestamp(value, dt.timezone.utc).date()
+        except (OverflowError, OSError, ValueError):
+            day = None
+        if day is None or not UNIX_YEARS[0] <= day.year <= UNIX_YEARS[1]:
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            raise ValueError(f"bad date {shown} (a number is read as Unix seconds"
+                             f"{f', here {day.isoformat()}' if day else ''})")
+        return day.isoformat()
     text = str(value).strip()
     if ISO_DATE.match(text):
         return dt.date.fromisoformat(text).isoformat()
@@ -113,7 +128,7 @@ def parse_date(value: Any) -> str | None:
 
 
 def domain_of(url: str | None) -> str | None:
-    if not url:
+    if not url or not isinstance(url, str):
         return None
     try:
         host = urlsplit(url).hostname
@@ -196,53 +211,99 @@ def folder_domain(path: str) -> str | None:
 JSONL_TEXT_FIELDS = ("id", "title", "text", "html", "published", "source", "url")
 
 
+def jsonl_type_error(obj: dict[str, Any]) -> str | None:
+    """Why a JSONL record's known fields have the wrong JSON type, or None.
+
+    ``title``, ``text``, ``html``, ``source`` and ``url`` are strings; ``id`` a string or an
+    integer; ``published`` a string or a number (Unix seconds). Any of them may be missing or
+    null. Unknown fields may hold anything (they are kept in ``extra``).
+    """
+    for name in JSONL_TEXT_FIELDS:
+        value = obj.get(name)
+        if value is None or isinstance(value, str):
+            continue
+        if name == "id" and isinstance(value, int) and not isinstance(value, bool):
+            continue
+        if name == "published" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            continue
+        also = {"id": " or an integer", "published": " or a number (Unix seconds)"}.get(name, "")
+        return f"field '{name}' is not a string{also}: got {_json_type(value)}"
+    return None
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return type(value).__name__
+
+
 def read_jsonl(path: str, stream: IO[bytes], source: str | None) -> Iterator[Item]:
-    """JSONL, one article per line; unknown fields are kept in ``extra``."""
+    """JSONL, one article per line; unknown fields are kept in ``extra``.
+
+    A line that is not a JSON object, a known field of the wrong type (``jsonl_type_error``),
+    or any unexpected error while reading one record rejects that record (``FILE:LINE``) and
+    the rest of the file is read.
+    """
     for lineno, raw in enumerate(stream, start=1):
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            yield Reject(path, f"malformed JSON: {exc}", line=lineno)
-            continue
-        if not isinstance(obj, dict):
-            yield Reject(path, "line is not a JSON object", line=lineno)
-            continue
-        html = obj.get("html")
-        text = obj.get("text")
-        title = obj.get("title") or ""
-        meta: dict[str, Any] = {}
-        if not (isinstance(text, str) and text.strip()) and isinstance(html, str) and html.strip():
-            meta = extract_html(html, obj.get("url"))
-            text = meta.get("text") or ""
-            title = title or meta.get("title") or ""
-        if not isinstance(title, str):
-            title = str(title)
-        if (not isinstance(text, str) or not text.strip()) and title.strip():
-            # a brief, or a feed export that keeps headlines only: the headline is what the
-            # outlet said, so it is stored (and grouped) with the headline as its text
-            yield Warning_(path, "headline only (no 'text' or 'html'): stored with the headline as its text",
-                           line=lineno)
-            text = title.strip()
-        if not isinstance(text, str) or not text.strip():
-            yield Reject(path, "no 'text' or 'html' with article text, and no headline", line=lineno)
-            continue
-        published = None
-        warn = None
-        try:
-            published = parse_date(obj.get("published") or meta.get("date"))
-        except ValueError as exc:
-            warn = Warning_(path, f"{exc}; stored with the date unknown", line=lineno)
-        if warn:
-            yield warn
-        extra = {k: v for k, v in obj.items() if k not in JSONL_TEXT_FIELDS}
-        src = source or (obj.get("source") if isinstance(obj.get("source"), str) and obj.get("source") else None)
-        src = src or (None if domain_of(obj.get("url")) else meta.get("sitename"))
-        yield _article(path, lineno, fmt="jsonl", title=title or _first_words(text), text=text,
-                       published=published, url=obj.get("url") if isinstance(obj.get("url"), str) else None,
-                       source=src, external_id=obj.get("id"), html=html if isinstance(html, str) else None,
-                       extra=extra, raw=raw)
+            items = list(_jsonl_record(path, lineno, raw, source))
+        except Exception as exc:  # noqa: BLE001  one bad record must not lose the file
+            items = [Reject(path, f"unexpected error reading the record: {type(exc).__name__}: {exc}",
+                            line=lineno)]
+        yield from items
+
+
+def _jsonl_record(path: str, lineno: int, raw: bytes, source: str | None) -> Iterator[Item]:
+    """The Warning_, Reject and Article records of one JSONL line."""
+    try:
+        obj = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        yield Reject(path, f"malformed JSON: {exc}", line=lineno)
+        return
+    if not isinstance(obj, dict):
+        yield Reject(path, "line is not a JSON object", line=lineno)
+        return
+    problem = jsonl_type_error(obj)
+    if problem:
+        yield Reject(path, problem, line=lineno)
+        return
+    html = obj.get("html")
+    text = obj.get("text")
+    url = obj.get("url")
+    title = obj.get("title") or ""
+    meta: dict[str, Any] = {}
+    if not (text and text.strip()) and html and html.strip():
+        meta = extract_html(html, url)
+        text = meta.get("text") or ""
+        title = title or meta.get("title") or ""
+    if not (text and text.strip()) and title.strip():
+        # a brief, or a feed export that keeps headlines only: the headline is what the
+        # outlet said, so it is stored (and grouped) with the headline as its text
+        yield Warning_(path, "headline only (no 'text' or 'html'): stored with the headline as its text",
+                       line=lineno)
+        text = title.strip()
+    if not (text and text.strip()):
+        yield Reject(path, "no 'text' or 'html' with article text, and no headline", line=lineno)
+        return
+    published = None
+    try:
+        published = parse_date(obj.get("published") or meta.get("date"))
+    except ValueError as exc:
+        yield Warning_(path, f"{exc}; stored with the date unknown", line=lineno)
+    extra = {k: v for k, v in obj.items() if k not in JSONL_TEXT_FIELDS}
+    src = source or obj.get("source") or None
+    src = src or (None if domain_of(url) else meta.get("sitename"))
+    yield _article(path, lineno, fmt="jsonl", title=title or _first_words(text), text=text,
+                   published=published, url=url, source=src, external_id=obj.get("id"), html=html,
+                   extra=extra, raw=raw)
 
 
 def _first_words(text: str, n: int = 12) -> str:
