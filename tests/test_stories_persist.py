@@ -205,7 +205,7 @@ def test_cli_list_show_and_decide(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["n_articles"] == 3
     assert main(["split", str(sa), str(b1), "--db", db]) == 0
     capsys.readouterr()
-    assert main(["story", "999", "--db", db]) == 1
+    assert main(["story", "999", "--db", db]) == 2
 
 
 def test_automatic_merge_is_written_with_merged_into(con):

@@ -166,11 +166,15 @@ def annotate_pending(con: sqlite3.Connection, progress: Progress | None = None,
 def group_pending(con: sqlite3.Connection, progress: Progress | None = None,
                   summary: ProcessSummary | None = None) -> set[int]:
     """Deduplicate and group annotated articles into stories; returns the touched story ids."""
-    from storyline.stories.persist import assign_stories
+    from storyline.stories.persist import StoreBusy, assign_stories
 
     summary = summary or ProcessSummary()
     cb = (lambda done, total: progress("stories", done, total)) if progress else None
-    result = assign_stories(con, None, progress=cb) or {}
+    try:
+        result = assign_stories(con, None, progress=cb) or {}
+    except StoreBusy as exc:  # another run is grouping: its articles wait for the next run
+        summary.errors.append(f"stories stage skipped: {exc}")
+        return set()
     touched = set(result.get("touched", ()))
     summary.grouped += int(result.get("grouped", 0) or 0)
     summary.errors.extend(result.get("errors", ()))
@@ -198,10 +202,13 @@ def compare_stories(con: sqlite3.Connection, story_ids: Iterable[int], progress:
 
 
 def stale_stories(con: sqlite3.Connection) -> list[int]:
-    """Stories whose stored comparison is missing or older than their membership."""
+    """Stories whose stored comparison is missing or was computed over another number of members
+    (``comparisons.n_articles`` counts every member, copies too; a decision that changes the
+    members deletes the report)."""
     rows = con.execute(
         "SELECT s.id FROM stories s LEFT JOIN comparisons c ON c.story_id = s.id "
-        "WHERE s.merged_into IS NULL AND s.n_articles > 0 AND (c.story_id IS NULL OR c.n_articles != s.n_articles)"
+        "WHERE s.merged_into IS NULL AND s.n_articles > 0 AND (c.story_id IS NULL OR c.n_articles != "
+        "(SELECT count(*) FROM story_members m WHERE m.story_id = s.id))"
     )
     return [r[0] for r in rows]
 

@@ -20,6 +20,8 @@ Tables (schema version in ``meta``):
 - ``comparisons``: the comparison report of each story (JSON).
 - ``rejects``: input that was rejected, with file, line and reason.
 - ``ingest_log``: files fully processed (path, size, mtime, hash) for resume.
+- ``run_lock``: the process grouping the store, while it does (one at a time).
+- ``superseded_members``: the stories superseded articles were in, for their revisions.
 """
 from __future__ import annotations
 
@@ -191,14 +193,54 @@ MIGRATIONS: list[str] = [
         DELETE FROM doc_features WHERE article_id = old.article_id;
     END;
     """,
+    # 3: the process grouping the store (stories.persist.grouping_lock): one run groups a store
+    # at a time, and the user's merge/split/move wait until it ends; and superseded memberships
+    """
+    CREATE TABLE run_lock (
+        name TEXT PRIMARY KEY,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        started REAL NOT NULL,
+        beat REAL NOT NULL
+    );
+    -- and the story memberships of superseded articles (ingest.supersede): the revision that
+    -- replaces one takes its place in the same story, pinned when the user had placed it
+    CREATE TABLE superseded_members (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        story_id INTEGER NOT NULL REFERENCES stories(id),
+        pinned INTEGER NOT NULL DEFAULT 0,
+        explanation TEXT
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def connect(path: str | Path = DEFAULT_DB, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open (and create or migrate) the store at ``path``."""
+class StoreError(Exception):
+    """A ``--db`` path that is not a usable store: missing (when it must exist), a directory, or
+    a file that is not a Storyline store. The message names the path."""
+
+
+def connect(path: str | Path = DEFAULT_DB, *, readonly: bool = False, create: bool = True) -> sqlite3.Connection:
+    """Open (and create or migrate) the store at ``path``; with ``create`` false, a missing store
+    is a :class:`StoreError` (a mistyped ``--db`` of a reading command must not make an empty one).
+    A directory or a file that is not SQLite is a :class:`StoreError` too."""
     path = str(path)
+    p = Path(path)
+    if p.is_dir():
+        raise StoreError(f"{path}: is a directory, not a store")
+    if not p.exists() and (readonly or not create):
+        raise StoreError(f"no store at {path} (create one with `storyline ingest` or `storyline run`)")
+    try:
+        return _open(path, readonly)
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise StoreError(f"{path}: not a Storyline store ({exc})") from exc
+        raise
+
+
+def _open(path: str, readonly: bool) -> sqlite3.Connection:
     if readonly:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
     else:

@@ -6,8 +6,9 @@ it. ``--json`` output is documented in docs/stories.md.
 """
 from __future__ import annotations
 
+import argparse
+import datetime
 import json
-import sys
 from typing import Any
 
 from storyline.commands.term import count as _count
@@ -32,13 +33,15 @@ def register(sub) -> None:
     from storyline.cli import common_parser
 
     p = sub.add_parser("stories", help="list stories (newest first)", parents=[common_parser()])
-    p.add_argument("--since", metavar="YYYY-MM-DD", help="stories still running on or after this date")
-    p.add_argument("--until", metavar="YYYY-MM-DD", help="stories that began on or before this date")
+    p.add_argument("--since", metavar="YYYY-MM-DD", type=_day,
+                   help="stories still running on or after this date (undated stories are left out)")
+    p.add_argument("--until", metavar="YYYY-MM-DD", type=_day,
+                   help="stories that began on or before this date (undated stories are left out)")
     p.add_argument("--outlet", help="only stories with an article from this outlet")
     p.add_argument("--query", help="only stories with an article matching these words")
-    p.add_argument("--min-outlets", type=int, default=0, metavar="N", help="only stories told by N outlets or more")
+    p.add_argument("--min-outlets", type=_positive, default=0, metavar="N", help="only stories told by N outlets or more")
     p.add_argument("--largest", action="store_true", help="most outlets first instead of newest first")
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=_positive, default=50, metavar="N", help="at most N stories (default 50)")
     p.set_defaults(func=cmd_stories)
 
     p = sub.add_parser("story", help="one story: its articles, why each is there, and the comparison",
@@ -63,18 +66,39 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_move)
 
 
+def _day(text: str) -> str:
+    """A ``--since``/``--until`` value: a calendar date written YYYY-MM-DD."""
+    try:
+        if len(text) == 10:
+            return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"not a date: {text!r} (write YYYY-MM-DD, e.g. 2026-05-09)")
+
+
+def _positive(text: str) -> int:
+    """A count option: a whole number, 0 or more."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"not a count: {text!r} (a whole number, 0 or more)")
+    return int(text)
+
+
 def _clean(s: Any) -> str:
     """Article text shown on a terminal: control characters (escape sequences) removed."""
     return safe(s)
 
 
-def _err(msg: str) -> int:
-    print(f"storyline: {msg}", file=sys.stderr)
-    return 1
+def _err(args, msg: str, status: int = 2) -> int:
+    """An error: ``storyline: MSG`` on standard error, with ``--json`` ``{"error": MSG}`` on
+    standard output; status 2 (an unknown id, or a decision that cannot be made), 1 when the
+    store is busy (docs/json.md)."""
+    from storyline.cli import _fail
+
+    return _fail(args, msg, status)
 
 
 def cmd_stories(args) -> int:
-    con = connect(args.db)
+    con = connect(args.db, create=False)
     rows = persist.list_stories(con, since=args.since, until=args.until, outlet=args.outlet, query=args.query,
                                 min_outlets=args.min_outlets, limit=args.limit,
                                 order="largest" if args.largest else "newest")
@@ -125,18 +149,22 @@ def explain_text(member: dict[str, Any]) -> str:
 
 
 def cmd_story(args) -> int:
-    con = connect(args.db)
+    con = connect(args.db, create=False)
     story = persist.get_story(con, args.id)
     if story is None:
-        return _err(f"no story {args.id}")
+        return _err(args, f"no story {args.id}")
+    asked = None
     if story.get("merged_into"):
         target = persist.resolve(con, args.id)
         if not args.json:
             print(f"story {args.id} was merged into story {target}")
         story = persist.get_story(con, target)
+        asked = args.id
     report, text = (None, "") if args.no_compare else _compare_report(con, story["id"])
     if args.json:
         story["comparison"] = report
+        if asked is not None:
+            story["merged_from"] = asked  # the id asked for, merged into this story
         print(json.dumps(story, ensure_ascii=False, indent=2, default=str))
         return 0
     print(format_story(story))
@@ -147,11 +175,13 @@ def cmd_story(args) -> int:
 
 
 def _decision(args, fn, *fargs) -> int:
-    con = connect(args.db)
+    con = connect(args.db, create=False)
     try:
         summary = fn(con, *fargs)
+    except persist.StoreBusy as exc:
+        return _err(args, str(exc), 1)
     except (LookupError, ValueError) as exc:
-        return _err(str(exc.args[0]) if exc.args else str(exc))
+        return _err(args, str(exc.args[0]) if exc.args else str(exc))
     summary.pop("members", None)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))

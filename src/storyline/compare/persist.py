@@ -1,8 +1,8 @@
-"""Comparison reports in the store: computed on demand, recomputed when a story grows.
+"""Comparison reports in the store: computed on demand, recomputed when a story's members change.
 
-``get_or_update(con, story_id)`` returns the stored report unless the story
-now has a different number of members than when it was computed (an article
-joined or left) or the report's schema is older; then ``update_story``
+``get_or_update(con, story_id)`` returns the stored report unless the story's
+members are not the ones it was computed from (an article joined, left or was
+revised) or the report's schema is older; then ``update_story``
 recomputes it from the members in the store and writes the ``comparisons``
 row. Only bound parameters are used.
 """
@@ -60,14 +60,32 @@ def update_story(con: sqlite3.Connection, story_id: int) -> dict[str, Any]:
     return report
 
 
+def member_ids(con: sqlite3.Connection, story_id: int) -> set[int]:
+    """The ids of the members a report covers (:func:`story_members`: a live-blog page whose
+    entries are members too is left out)."""
+    return {r[0] for r in con.execute(
+        "SELECT m.article_id FROM story_members m WHERE m.story_id = ? AND NOT EXISTS "
+        "(SELECT 1 FROM story_members e JOIN articles a ON a.id = e.article_id "
+        "WHERE e.story_id = m.story_id AND a.parent_id = m.article_id)", (story_id,))}
+
+
+def report_ids(report: dict[str, Any]) -> set[Any]:
+    """The member ids a stored report was computed from: its articles and its copies."""
+    return ({a.get("article_id") for a in report.get("articles") or ()}
+            | {c.get("article_id") for c in report.get("copies") or ()})
+
+
 def get_or_update(con: sqlite3.Connection, story_id: int) -> dict[str, Any]:
-    """The stored comparison, recomputed first when the story's membership changed."""
-    row = con.execute("SELECT report, n_articles FROM comparisons WHERE story_id = ?", (story_id,)).fetchone()
-    if row is not None and row[1] == member_count(con, story_id):
+    """The stored comparison, recomputed first when the story's members are not the ones it was
+    computed from (an article joined, left, or was replaced by a revision; the same count with
+    other members is a change too) or the report's schema is older."""
+    row = con.execute("SELECT report FROM comparisons WHERE story_id = ?", (story_id,)).fetchone()
+    if row is not None:
         try:
             report = json.loads(row[0])
         except ValueError:
             report = None
-        if isinstance(report, dict) and report.get("schema_version") == SCHEMA_VERSION:
+        if (isinstance(report, dict) and report.get("schema_version") == SCHEMA_VERSION
+                and report_ids(report) == member_ids(con, story_id)):
             return report
     return update_story(con, story_id)

@@ -261,17 +261,25 @@ def _write_article(con: sqlite3.Connection, art: Article, summary: IngestSummary
 def supersede(con: sqlite3.Connection, article_id: int) -> None:
     """An article replaced by a newer revision leaves the later stages (it stays stored).
 
-    Its live-blog entries go with it; story memberships are dropped so the
-    revision takes its place when it is grouped.
+    Its live-blog entries go with it. Their story memberships move to ``superseded_members``
+    (story, pinned, explanation): when the revision is grouped it takes the superseded
+    article's place in that story, pinned if the user had placed it there, and the revised
+    page's entries take the places of the old entries with the same content
+    (``stories.persist._heirs``). Until then the story's counts leave the article out.
     """
     ids = [article_id] + [r[0] for r in con.execute("SELECT id FROM articles WHERE parent_id = ?", (article_id,))]
     for aid in ids:
         con.execute("UPDATE articles SET stage = 'superseded' WHERE id = ?", (aid,))
-        row = con.execute("SELECT story_id FROM story_members WHERE article_id = ?", (aid,)).fetchone()
+        row = con.execute("SELECT story_id, pinned, explanation FROM story_members WHERE article_id = ?",
+                          (aid,)).fetchone()
         if row:
+            con.execute("INSERT OR REPLACE INTO superseded_members (article_id, story_id, pinned, explanation) "
+                        "VALUES (?, ?, ?, ?)", (aid, row[0], row[1], row[2]))
             con.execute("DELETE FROM story_members WHERE article_id = ?", (aid,))
+            # copies do not count as articles (a story counts outlets, not copies)
             con.execute(
-                "UPDATE stories SET n_articles = (SELECT count(*) FROM story_members WHERE story_id = ?), "
+                "UPDATE stories SET n_articles = (SELECT count(*) FROM story_members m JOIN articles a "
+                "ON a.id = m.article_id WHERE m.story_id = ? AND a.duplicate_of IS NULL), "
                 "n_outlets = (SELECT count(DISTINCT a.outlet) FROM story_members m JOIN articles a "
                 "ON a.id = m.article_id WHERE m.story_id = ?), updated_at = ? WHERE id = ?",
                 (row[0], row[0], time.time(), row[0]),

@@ -602,7 +602,7 @@ def assign_stories(
     if not work:
         return counts
     first_day = next((parse_day(r["published"]) for r in work if parse_day(r["published"]) is not None), None)
-    with _fewer_collections():
+    with grouping_lock(con), _fewer_collections():
         problems: list[str] = []
         g = restore_grouper(con, first_day, settings, problems)
         if problems:
@@ -654,13 +654,19 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
                                   g.s.page_theme_min, g.s.use_annotations, errors))
         now = time.time()
         with transaction(con):
+            _beat(con, g, now)
             rows = _Placed()
+            heirs = _heirs(con, ids)
             for r in batch:
                 doc = docs.get(r["id"])
                 if doc is None:  # rejected with its reason, as the other stages do; the run goes on
                     _reject(con, r["id"], errors.get(r["id"], "no article"), counts)
                     continue
-                a = backlog.add(r["id"], doc) if backlog else g.add(doc)
+                heir = heirs.get(r["id"])
+                if heir is not None and (a := _take_over(con, g, doc, heir, rows, counts)) is None:
+                    continue  # its story is older than the window: joined without the grouper
+                if heir is None:
+                    a = backlog.add(r["id"], doc) if backlog else g.add(doc)
                 if doc.theme:
                     a.explanation["page_theme"] = list(doc.theme)
                 dup = a.duplicate
@@ -669,13 +675,17 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
                     counts["duplicates"] += 1
                 if a.new:
                     rows.stories.append((a.story_id, now))
-                rows.members.append((r["id"], a.story_id, a.score, json.dumps(a.explanation, ensure_ascii=False)))
+                pin = heir is not None and heir[2] and a.story_id == g.resolve(heir[1])
+                rows.members.append((r["id"], a.story_id, a.score, json.dumps(a.explanation, ensure_ascii=False),
+                                     int(bool(pin))))
                 if g.merges:  # a merge moves the members stored so far
                     rows.write(con)
                     _apply_merges(con, g, now)
                 counts["new_stories" if a.new else "joined"] += 1
                 counts["grouped"] += 1
             rows.write(con)
+            for sid in sorted(rows.refresh):
+                refresh_story(con, sid, g.s)
             if g.settle():  # the story-level merge pass, when it is on (off by default)
                 _apply_merges(con, g, now)
             touched = g.touched
@@ -693,20 +703,76 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
     return done
 
 
+def _beat(con: sqlite3.Connection, g: Grouper, now: float) -> None:
+    """At the start of a batch's transaction: the run's heartbeat in ``run_lock``, and the
+    grouper's next story id past every stored one (a story made while the lock was not held,
+    by an older Storyline, can never share an id with the run's next new story)."""
+    con.execute("UPDATE run_lock SET beat = ? WHERE name = ?", (now, GROUPING))
+    g.next_id = max(g.next_id, (con.execute("SELECT max(id) FROM stories").fetchone()[0] or 0) + 1)
+
+
+def _heirs(con: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """The articles of ``ids`` that replace a superseded story member (``superseded_members``,
+    kept by ``ingest.supersede``): a revision of it, or, when a live-blog page was revised, the
+    new page's entry with the same content as one of the old page's entries. {article id:
+    (the member it replaces, that member's story, whether the user had pinned it there)}."""
+    out: dict[int, tuple[int, int, int]] = {}
+    if not ids:
+        return out
+    marks = ",".join("?" * len(ids))
+    for aid, old, sid, pinned in con.execute(
+        f"SELECT x.id, sm.article_id, sm.story_id, sm.pinned FROM articles x "
+        f"JOIN superseded_members sm ON sm.article_id = x.revision_of WHERE x.id IN ({marks}) "
+        f"UNION ALL "
+        f"SELECT x.id, sm.article_id, sm.story_id, sm.pinned FROM articles x JOIN articles page ON page.id = x.parent_id "
+        f"JOIN articles p ON p.parent_id = page.revision_of AND p.content_hash = x.content_hash "
+        f"JOIN superseded_members sm ON sm.article_id = p.id WHERE x.id IN ({marks}) ORDER BY 1, 2",
+        ids + ids,
+    ):
+        out.setdefault(aid, (old, resolve(con, sid), pinned))
+    return out
+
+
+def _take_over(con: sqlite3.Connection, g: Grouper, doc: StoryDoc, heir: tuple[int, int, int], rows: "_Placed",
+               counts: dict[str, Any]) -> Assignment | None:
+    """Place an article that replaces a superseded member (:func:`_heirs`) in that member's
+    story, so a revision keeps the story id and the user's decision (pinned stays pinned). In
+    the grouper when the story is active (scored and explained as a placement, ``revision_of``
+    added); otherwise written directly (``rows.refresh`` recomputes the story after the batch)
+    and None is returned."""
+    old, sid, pinned = heir
+    sid = g.resolve(sid)
+    if sid in g.stories:
+        a = g.add(doc, into=sid)
+        a.explanation["revision_of"] = old
+        if pinned and a.story_id == sid:
+            g.pinned.add(sid)  # a story with a member the user placed is never merged automatically
+        return a
+    rows.members.append((doc.article_id, sid, None,
+                         json.dumps({"revision_of": old, "kept": True}, ensure_ascii=False), pinned))
+    rows.refresh.add(sid)
+    counts["joined"] += 1
+    counts["grouped"] += 1
+    counts["touched"].add(sid)
+    return None
+
+
 class _Placed:
     """The rows a batch's placed articles write, written together (``executemany``) at the end
-    of the batch or before a merge moves stored members."""
+    of the batch or before a merge moves stored members; ``refresh``: stories to recompute
+    after (members joined them without the grouper)."""
 
     def __init__(self) -> None:
         self.dups: list[tuple] = []
         self.stories: list[tuple] = []
         self.members: list[tuple] = []
+        self.refresh: set[int] = set()
 
     def write(self, con: sqlite3.Connection) -> None:
         con.executemany("UPDATE articles SET duplicate_of = ?, dup_kind = ?, dup_score = ? WHERE id = ?", self.dups)
-        con.executemany("INSERT OR IGNORE INTO stories (id, updated_at) VALUES (?, ?)", self.stories)
+        con.executemany("INSERT INTO stories (id, updated_at) VALUES (?, ?)", self.stories)
         con.executemany("INSERT INTO story_members (article_id, story_id, score, explanation, pinned) "
-                        "VALUES (?, ?, ?, ?, 0)", self.members)
+                        "VALUES (?, ?, ?, ?, ?)", self.members)
         con.executemany("UPDATE articles SET stage = 'grouped' WHERE id = ?", [(m[0],) for m in self.members])
         self.dups, self.stories, self.members = [], [], []
 
@@ -772,19 +838,71 @@ def merge_stories(con: sqlite3.Connection, into: int, other: int) -> dict[str, A
     if into == other:
         raise ValueError("cannot merge a story into itself")
     with transaction(con):
+        _not_grouping(con)
         _story_exists(con, into)
         _story_exists(con, other)
         con.execute("UPDATE story_members SET story_id = ?, pinned = 1 WHERE story_id = ?", (into, other))
         con.execute("UPDATE stories SET merged_into = ?, n_articles = 0, n_outlets = 0, updated_at = ? WHERE id = ?",
                     (into, time.time(), other))
+        _forget_comparisons(con, [into, other])
         _log(con, "merge", {"into": into, "other": other})
         return refresh_story(con, into)
 
 
-def _place(con: sqlite3.Connection, article_id: int, story_id: int, why: dict[str, Any]) -> int | None:
-    row = con.execute("SELECT story_id FROM story_members WHERE article_id = ?", (article_id,)).fetchone()
-    if row is None and get_article(con, article_id) is None:
+# the stages of an article a user can place: grouped, or annotated and waiting for the next run
+PLACEABLE_STAGES = ("grouped", "annotated")
+
+
+def _placeable(con: sqlite3.Connection, article_id: int) -> sqlite3.Row:
+    """The article's row, when a user may place it in a story; else LookupError (no such
+    article) or ValueError saying why not (not processed yet, superseded, a live-blog page)."""
+    row = con.execute("SELECT id, stage, is_liveblog, duplicate_of, dup_kind, dup_score FROM articles WHERE id = ?",
+                      (article_id,)).fetchone()
+    if row is None:
         raise LookupError(f"no article {article_id}")
+    if row["is_liveblog"]:
+        entries = [r[0] for r in con.execute("SELECT id FROM articles WHERE parent_id = ? AND stage != 'superseded' "
+                                             "ORDER BY id LIMIT 6", (article_id,))]
+        listed = ", ".join(map(str, entries[:5])) + (", ..." if len(entries) > 5 else "")
+        raise ValueError(f"article {article_id} is a live-blog page, which belongs to no story; "
+                         f"place its entries instead" + (f" (articles {listed})" if entries else ""))
+    if row["stage"] == "superseded":
+        newer = con.execute("SELECT id FROM articles WHERE revision_of = ? ORDER BY id DESC LIMIT 1",
+                            (article_id,)).fetchone()
+        raise ValueError(f"article {article_id} was superseded by a revision"
+                         + (f" (article {newer[0]})" if newer else ""))
+    if row["stage"] not in PLACEABLE_STAGES:
+        raise ValueError(f"article {article_id} is not ready to be placed (stage '{row['stage']}'); "
+                         f"run `storyline process` first")
+    return row
+
+
+def _followers(con: sqlite3.Connection, article_id: int) -> list[int]:
+    """The copies that move with an article: its copies that are in its current story (a copy
+    the user placed elsewhere stays there)."""
+    return [r[0] for r in con.execute(
+        "SELECT a.id FROM articles a JOIN story_members c ON c.article_id = a.id "
+        "JOIN story_members o ON o.article_id = a.duplicate_of "
+        "WHERE a.duplicate_of = ? AND c.story_id = o.story_id ORDER BY a.id", (article_id,))]
+
+
+def _place(con: sqlite3.Connection, article_id: int, story_id: int, why: dict[str, Any]) -> int | None:
+    """Pin an article (checked by :func:`_placeable`) and the copies in its story
+    (:func:`_followers`) in ``story_id``; returns the story it was in (None: none yet).
+
+    A copy placed away from its original's story is no longer a copy: the user says it is
+    another article (a near copy that is really a different report), so its link is removed
+    and the decision keeps what it was (``why["unlinked"]``)."""
+    row = _placeable(con, article_id)
+    old = con.execute("SELECT story_id FROM story_members WHERE article_id = ?", (article_id,)).fetchone()
+    followers = _followers(con, article_id)
+    if row["duplicate_of"] is not None:
+        home = con.execute("SELECT story_id FROM story_members WHERE article_id = ?", (row["duplicate_of"],)).fetchone()
+        if home is None or home[0] != story_id:
+            why = {**why, "unlinked": {"duplicate_of": row["duplicate_of"], "kind": row["dup_kind"],
+                                       "similarity": row["dup_score"]}}
+            con.execute("UPDATE articles SET duplicate_of = NULL, dup_kind = NULL, dup_score = NULL WHERE id = ?",
+                        (article_id,))
     con.execute(
         "INSERT INTO story_members (article_id, story_id, score, explanation, pinned) VALUES (?, ?, NULL, ?, 1) "
         "ON CONFLICT(article_id) DO UPDATE SET story_id = excluded.story_id, score = NULL, "
@@ -792,47 +910,140 @@ def _place(con: sqlite3.Connection, article_id: int, story_id: int, why: dict[st
         (article_id, story_id, json.dumps(why, ensure_ascii=False)),
     )
     con.execute("UPDATE articles SET stage = 'grouped' WHERE id = ?", (article_id,))
-    # copies follow their original
-    con.execute("UPDATE story_members SET story_id = ?, pinned = 1 WHERE article_id IN "
-                "(SELECT id FROM articles WHERE duplicate_of = ?)", (story_id, article_id))
-    return row[0] if row else None
+    con.executemany("UPDATE story_members SET story_id = ?, pinned = 1 WHERE article_id = ?",
+                    [(story_id, c) for c in followers])
+    return old[0] if old else None
+
+
+def _refresh_or_empty(con: sqlite3.Connection, story_id: int) -> None:
+    """Recompute a story that members left (:func:`refresh_story`), or mark it empty."""
+    if con.execute("SELECT 1 FROM story_members WHERE story_id = ? LIMIT 1", (story_id,)).fetchone():
+        refresh_story(con, story_id)
+    else:
+        con.execute("UPDATE stories SET n_articles = 0, n_outlets = 0, state = ?, updated_at = ? WHERE id = ?",
+                    (json.dumps({"outlets": [], "n_copies": 0}), time.time(), story_id))
 
 
 def split_story(con: sqlite3.Connection, story_id: int, article_ids: list[int]) -> dict[str, Any]:
-    """Move the named articles of a story into a new story (all pinned). Returns the new story."""
+    """Move the named articles of a story (and the copies that follow them) into a new story,
+    all pinned. Returns the new story."""
     if not article_ids:
         raise ValueError("name at least one article to split off")
     with transaction(con):
+        _not_grouping(con)
         _story_exists(con, story_id)
         members = {r[0] for r in con.execute("SELECT article_id FROM story_members WHERE story_id = ?", (story_id,))}
         missing = [a for a in article_ids if a not in members]
         if missing:
             raise LookupError(f"not in story {story_id}: {', '.join(map(str, missing))}")
-        if len(set(article_ids)) == len(members):
-            raise ValueError("splitting off every article would leave the story empty")
+        moving = set(article_ids)
+        for aid in article_ids:
+            _placeable(con, aid)
+            moving.update(_followers(con, aid))
+        if moving >= members:
+            raise ValueError("splitting off every article would leave the story empty"
+                             + (" (the copies of the named articles follow them)" if len(moving) > len(set(article_ids))
+                                else ""))
         new_id = (con.execute("SELECT max(id) FROM stories").fetchone()[0] or 0) + 1
         con.execute("INSERT INTO stories (id, updated_at) VALUES (?, ?)", (new_id, time.time()))
-        for aid in article_ids:
+        for aid in dict.fromkeys(article_ids):
             _place(con, aid, new_id, {"decision": "split", "from": story_id})
         _log(con, "split", {"story": story_id, "new": new_id, "articles": list(article_ids)})
+        _forget_comparisons(con, [story_id])
         refresh_story(con, story_id)
         return refresh_story(con, new_id)
 
 
 def move_article(con: sqlite3.Connection, article_id: int, story_id: int) -> dict[str, Any]:
-    """Move one article (and its copies) into another story, pinned there."""
+    """Move one article (and the copies in its story) into another story, pinned there."""
     with transaction(con):
+        _not_grouping(con)
         story_id = resolve(con, story_id)
         _story_exists(con, story_id)
         old = _place(con, article_id, story_id, {"decision": "move"})
         _log(con, "move", {"article": article_id, "story": story_id, "from": old})
+        _forget_comparisons(con, [story_id] + ([old] if old is not None else []))
         if old is not None and old != story_id:
-            if con.execute("SELECT 1 FROM story_members WHERE story_id = ? LIMIT 1", (old,)).fetchone():
-                refresh_story(con, old)
-            else:
-                con.execute("UPDATE stories SET n_articles = 0, n_outlets = 0, updated_at = ? WHERE id = ?",
-                            (time.time(), old))
+            _refresh_or_empty(con, old)
         return refresh_story(con, story_id)
+
+
+def _forget_comparisons(con: sqlite3.Connection, story_ids: list[int]) -> None:
+    """Drop the stored comparison reports of stories whose members a decision changed: the next
+    ``storyline story`` or page view computes them again."""
+    con.executemany("DELETE FROM comparisons WHERE story_id = ?", [(i,) for i in story_ids])
+
+
+# ------------------------------------------------------------------- the run lock
+
+GROUPING = "grouping"
+
+
+class StoreBusy(RuntimeError):
+    """Another process is grouping the store (:func:`grouping_lock`)."""
+
+
+def _lock_holder(con: sqlite3.Connection) -> sqlite3.Row | None:
+    """The live run holding the grouping lock, or None (no row, or its process is gone)."""
+    import os
+    import socket
+
+    row = con.execute("SELECT pid, host, started, beat FROM run_lock WHERE name = ?", (GROUPING,)).fetchone()
+    if row is None:
+        return None
+    if row["host"] == socket.gethostname():
+        if row["pid"] == os.getpid():
+            return None  # this process (a decision made from inside a run's callback)
+        try:
+            os.kill(row["pid"], 0)
+        except ProcessLookupError:
+            return None  # killed or crashed: the lock is stale
+        except PermissionError:
+            pass  # alive, another user's
+        return row
+    # another machine (a shared file system): alive while its heartbeat is recent
+    return row if time.time() - row["beat"] < LOCK_STALE_SECONDS else None
+
+
+LOCK_STALE_SECONDS = 600.0
+
+
+def _busy_message(row: sqlite3.Row) -> str:
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row["started"]))
+    return (f"a run (process {row['pid']} on {row['host']}, since {started}) is grouping this store; "
+            f"try again when it ends")
+
+
+def _not_grouping(con: sqlite3.Connection) -> None:
+    """Raise :class:`StoreBusy` when another process is grouping the store: a decision made
+    between two of its batches would change stories under it (its next new story could take
+    the id of a story the user just split off)."""
+    row = _lock_holder(con)
+    if row is not None:
+        raise StoreBusy(_busy_message(row))
+
+
+@contextmanager
+def grouping_lock(con: sqlite3.Connection):
+    """Hold the store's grouping lock for a run of the stories stage (table ``run_lock``): one
+    run groups a store at a time, and the user's merge/split/move wait for it to end. A lock
+    left by a process that was killed is taken over."""
+    import os
+    import socket
+
+    now = time.time()
+    with transaction(con):
+        row = _lock_holder(con)
+        if row is not None:
+            raise StoreBusy(_busy_message(row))
+        con.execute("INSERT OR REPLACE INTO run_lock (name, pid, host, started, beat) VALUES (?, ?, ?, ?, ?)",
+                    (GROUPING, os.getpid(), socket.gethostname(), now, now))
+    try:
+        yield
+    finally:
+        with transaction(con):
+            con.execute("DELETE FROM run_lock WHERE name = ? AND pid = ? AND host = ?",
+                        (GROUPING, os.getpid(), socket.gethostname()))
 
 
 # ------------------------------------------------------------------- queries
@@ -842,14 +1053,16 @@ def list_stories(
     con: sqlite3.Connection, *, since: str | None = None, until: str | None = None, outlet: str | None = None,
     query: str | None = None, min_outlets: int = 0, limit: int = 50, order: str = "newest",
 ) -> list[dict[str, Any]]:
-    """Stories (not merged away) matching the filters, newest or largest first."""
+    """Stories (not merged away) matching the filters, newest or largest first. A date filter
+    leaves undated stories out (nothing says when they ran); ``query`` words that give no search
+    term (only punctuation) match no story."""
     where = ["s.merged_into IS NULL", "s.n_articles > 0", "s.n_outlets >= ?"]
     params: list[Any] = [min_outlets]
     if since:
-        where.append("(s.last_seen IS NULL OR s.last_seen >= ?)")
+        where.append("s.last_seen >= ?")
         params.append(since)
     if until:
-        where.append("(s.first_seen IS NULL OR s.first_seen <= ?)")
+        where.append("s.first_seen <= ?")
         params.append(until)
     if outlet:
         where.append("EXISTS (SELECT 1 FROM story_members m JOIN articles a ON a.id = m.article_id "
@@ -859,10 +1072,11 @@ def list_stories(
         from storyline.store import fts_query
 
         q = fts_query(query)
-        if q:
-            where.append("EXISTS (SELECT 1 FROM articles_fts f JOIN story_members m ON m.article_id = f.rowid "
-                         "WHERE m.story_id = s.id AND articles_fts MATCH ?)")
-            params.append(q)
+        if not q:
+            return []
+        where.append("EXISTS (SELECT 1 FROM articles_fts f JOIN story_members m ON m.article_id = f.rowid "
+                     "WHERE m.story_id = s.id AND articles_fts MATCH ?)")
+        params.append(q)
     order_sql = ("s.n_outlets DESC, s.n_articles DESC, s.last_seen DESC, s.id DESC" if order == "largest"
                  else "s.last_seen IS NULL, s.last_seen DESC, s.n_outlets DESC, s.id DESC")
     sql = (f"SELECT s.id, s.title, s.first_seen, s.last_seen, s.n_articles, s.n_outlets, s.state FROM stories s "
