@@ -30,18 +30,20 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         if ARGV is not None and "--json" in ARGV:
-            print(json.dumps({"error": message}, ensure_ascii=False))
+            from storyline.commands.term import dumps
+
+            print(dumps({"error": message}))
         super().error(message)
 
 
 def _fail(args, message: str, status: int) -> int:
     """``storyline: MESSAGE`` on standard error (control characters removed: it can carry file
     names), and with ``--json`` ``{"error": MESSAGE}`` on standard output; returns ``status``."""
-    from storyline.commands.term import safe
+    from storyline.commands.term import dumps, safe
 
     print(f"storyline: {safe(message)}", file=sys.stderr)
     if getattr(args, "json", False):
-        print(json.dumps({"error": message}, ensure_ascii=False))
+        print(dumps({"error": message}))
     return status
 
 

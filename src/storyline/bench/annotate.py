@@ -20,6 +20,8 @@ import sys
 import time
 from collections import Counter
 
+from storyline.commands.term import dumps
+
 DESCRIPTION = "annotate stage: articles/s and words/s on 600-word articles (synthetic, or real with --jsonl), peak memory"
 
 FIRST = ["Anna", "Marek", "Lena", "Tomas", "Irina", "Pavel", "Sofia", "Jonas", "Elif", "Dmytro", "Maria", "Oskar"]
@@ -198,6 +200,6 @@ def run(args) -> int:
     say("annotations per article: " + ", ".join(f"{k} {v}" for k, v in res["annotations_per_article"].items()))
     say(f"peak RSS: main process {own:.0f} MB, largest worker {kids:.0f} MB")
     if getattr(args, "json", False):
-        print(json.dumps(res, indent=2))
+        print(dumps(res, indent=2))
     sys.stdout.flush()
     return 0

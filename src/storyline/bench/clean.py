@@ -17,7 +17,6 @@ to make the input, cleans it and reports:
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pathlib import Path
 from storyline.bench import REPO_ROOT
 from storyline.clean import clean_text
 from storyline.clean.lines import normalise
+from storyline.commands.term import dumps
 from storyline.records import Cleaned
 
 DESCRIPTION = "cleaning: line removal precision/recall, live-blog split accuracy, articles/s"
@@ -224,7 +224,7 @@ def run(args) -> int:
     if args.json:
         if not args.errors:
             report.pop("errors")
-        print(json.dumps(report, indent=2))
+        print(dumps(report, indent=2))
         return 0
     r, s = report["removal"], report["split"]
     print(f"articles: {report['articles']} ({report['liveblogs']} live blogs) from {args.data}")

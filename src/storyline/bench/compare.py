@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from storyline.bench import REPO_ROOT, shared_data
+from storyline.commands.term import dumps
 from storyline.compare import compare_story
 
 DESCRIPTION = "comparison: quote grouping, discrepancies, unique details (gold set in tests/data/compare)"
@@ -328,7 +329,7 @@ def run(args) -> int:
     if args.json:
         if not args.show:
             result.pop("errors")
-        print(json.dumps(result, indent=2, ensure_ascii=False))
+        print(dumps(result, indent=2))
         return 0
     print(f"comparison gold set: {result['stories']} stories, annotations: {result['annotations']}, "
           f"{result['seconds']} s")

@@ -13,13 +13,13 @@ odd positions in name order: the rules were tuned looking at errors in the
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections import Counter
 from pathlib import Path
 
 from storyline.annotate.dates import dateparser_value, normalize_date, parse_published, points_ahead
 from storyline.bench import shared_data
+from storyline.commands.term import dumps
 
 DESCRIPTION = "date normalisation accuracy on TimeML files (TimeBank), ours vs dateparser alone"
 
@@ -112,7 +112,7 @@ def run(args) -> int:
         return 2
     result = score(load(path, args.limit))
     if args.json:
-        print(json.dumps({"files": result["files"], **result["figures"]}, indent=2))
+        print(dumps({"files": result["files"], **result["figures"]}, indent=2))
         return 0
     print(f"TimeML DATE expressions from {result['files']} files in {path}")
     print(f"{'subset':<10} {'n':>5} {'ours':>7} {'dateparser':>11}")

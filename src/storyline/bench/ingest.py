@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from storyline import store
+from storyline.commands.term import dumps
 from storyline.ingest import ingest_paths
 
 DESCRIPTION = "ingest throughput on synthetic JSONL articles and HTML pages"
@@ -81,7 +82,7 @@ def run(args) -> int:
             con.close()
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     if args.json:
-        print(json.dumps(results))
+        print(dumps(results))
     else:
         for k in ("jsonl", "html"):
             if k in results:

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from storyline.bench import shared_data
+from storyline.commands.term import dumps
 
 DESCRIPTION = "quote attribution P/R/F1 at 0.3 and 0.8 overlap and speaker accuracy (PolNeAR format)"
 THRESHOLDS = (0.3, 0.8)
@@ -156,7 +157,7 @@ def run(args) -> int:
     naive["speaker_accuracy"] = None  # the regex names no speaker
     articles = len({r["article"] for r in rows})
     if args.json:
-        print(json.dumps({"file": str(path), "annotation_files": len(rows), "articles": articles,
+        print(dumps({"file": str(path), "annotation_files": len(rows), "articles": articles,
                           "seconds": round(seconds, 1), "ours": ours, "quote_mark_regex": naive}, indent=2))
         return 0
     print(f"{path}: {len(rows)} annotation files over {articles} articles, parsed and scored in {seconds:.0f} s")

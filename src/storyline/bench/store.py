@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from storyline.commands.term import dumps
+
 DESCRIPTION = "daily runs into a growing store: each run's stories stage, wall time and peak memory"
 # the help of --db (storyline.commands.bench shows it)
 DB_HELP = "the same as --keep: build the store at FILE (a new path) and keep it"
@@ -275,7 +277,7 @@ def run(args) -> int:
     out.update(copies=copies, rejected=rejected,
                ungrouped=ungrouped, messages=messages, store=str(keep) if keep else None)
     if args.json:
-        print(json.dumps(out))
+        print(dumps(out))
     else:
         if labelled:
             print(f"B-cubed P {out['precision']:.3f} R {out['recall']:.3f} F1 {out['f1']:.3f}; "

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from storyline.bench import shared_data
+from storyline.commands.term import dumps
 from storyline.stories.persist import BATCH
 
 DESCRIPTION = "group a labelled JSONL file and print B-cubed, ARI, V-measure, speed, memory, baseline"
@@ -488,7 +489,7 @@ def run(args) -> int:
     if ungrouped:
         print(f"storyline bench stories: {path}: {say_not_grouped(ungrouped)}", file=sys.stderr)
     if args.json:
-        print(json.dumps(out, indent=2))
+        print(dumps(out, indent=2))
         return status
     print(f"{path.name}: {n} articles, {s.n_gold} gold events, path: {res['path']}"
           + (f"; {res['copies']} copies of other rows, scored in their original's story" if res.get("copies") else "")

@@ -18,6 +18,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from storyline.commands.term import dumps
+
 DESCRIPTION = "synthetic stream: per-100k timing, peak memory, agglomerative baseline on prefixes"
 
 SYLLABLES = ["ba", "ko", "ri", "tan", "mel", "sor", "vi", "dun", "pa", "lek", "zo", "mir", "gat", "nu",
@@ -155,7 +157,6 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    import json as _json
 
     from storyline.stories import Grouper, Settings, doc_from_record
     from storyline.stories.metrics import bcubed
@@ -237,7 +238,7 @@ def run(args) -> int:
         print(f"baseline n={size}: agglomerative {secs:.1f} s, distance matrix {mem / 1e6:.0f} MB "
               f"(n²: {mem / 1e9 * (100_000 / size) ** 2:.0f} GB at 100k); ours {ours_s:.2f} s", flush=True)
     if args.json:
-        print(_json.dumps({"n": n, "total_s": total, "cpu_s": cpu_total, "group_s": t_group, "peak_rss_mb": peak_rss_mb(),
+        print(dumps({"n": n, "total_s": total, "cpu_s": cpu_total, "group_s": t_group, "peak_rss_mb": peak_rss_mb(),
                            "features_cpu_s": round(cpu_features, 2), "grouper_cpu_s": round(cpu_grouper, 2),
                            "curve": curve, "bcubed": [p, r, f], "baseline": base}))
     return 0

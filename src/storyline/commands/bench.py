@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import json
 import pkgutil
 import sys
 
@@ -22,13 +21,13 @@ def _guarded(run, name: str):
     @functools.wraps(run)
     def guarded(args) -> int:
         from storyline.bench.stories import InputError
-        from storyline.commands.term import safe
+        from storyline.commands.term import dumps, safe
 
         try:
             return run(args)
         except InputError as exc:
             if getattr(args, "json", False):
-                print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+                print(dumps({"error": str(exc)}))
             print(f"storyline bench {name}: {safe(exc)}", file=sys.stderr)
             return 2
     return guarded

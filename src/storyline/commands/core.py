@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 from storyline import pipeline, store
 from storyline.commands.term import count as _count
+from storyline.commands.term import dumps as _dumps
 from storyline.commands.term import safe
 
 
@@ -84,23 +84,6 @@ def progress_ui(enabled: bool):
 def _err(msg: str) -> None:
     """A message on stderr; it can carry file names and article text, so control characters go."""
     print(safe(msg), file=sys.stderr)
-
-
-def _finite(obj):
-    """``obj`` with every NaN or infinite float replaced by None (JSON has no such numbers;
-    a store written before figures dropped them can still hold one)."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    return obj
-
-
-def _dumps(obj, **kw) -> str:
-    """The one JSON document of ``--json``: always valid JSON (no NaN/Infinity)."""
-    return json.dumps(_finite(obj), ensure_ascii=False, allow_nan=False, **kw)
 
 
 def _usage_error(args, msg: str) -> int:

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from storyline.commands.term import count as _count
+from storyline.commands.term import dumps
 from storyline.commands.term import safe
 from storyline.stories.explain import explain_parts
 from storyline.store import connect
@@ -103,7 +104,7 @@ def cmd_stories(args) -> int:
                                 min_outlets=args.min_outlets, limit=args.limit,
                                 order="largest" if args.largest else "newest")
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(dumps(rows, indent=2))
         return 0
     if not rows:
         print("no stories")
@@ -165,7 +166,7 @@ def cmd_story(args) -> int:
         story["comparison"] = report
         if asked is not None:
             story["merged_from"] = asked  # the id asked for, merged into this story
-        print(json.dumps(story, ensure_ascii=False, indent=2, default=str))
+        print(dumps(story, indent=2, default=str))
         return 0
     print(format_story(story))
     if text:
@@ -184,7 +185,7 @@ def _decision(args, fn, *fargs) -> int:
         return _err(args, str(exc.args[0]) if exc.args else str(exc))
     summary.pop("members", None)
     if args.json:
-        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        print(dumps(summary, indent=2))
     else:
         print(f"story {summary['id']}: {_clean(summary['title'])} ({_count(summary['n_articles'], 'article')}, "
               f"{_count(summary['n_outlets'], 'outlet')})")

@@ -1,7 +1,10 @@
 """Untrusted text on a terminal: control characters (escape sequences, carriage returns, bells)
-become spaces, so an article cannot move the cursor, retitle the window or hide a line."""
+become spaces, so an article cannot move the cursor, retitle the window or hide a line; and the
+``--json`` documents (:func:`dumps`: always valid JSON)."""
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 
@@ -17,3 +20,20 @@ def safe(s: Any, newlines: bool = False) -> str:
 def count(n: int, noun: str) -> str:
     """'1 outlet', '3 outlets'."""
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def finite(obj: Any) -> Any:
+    """``obj`` with every NaN or infinite float replaced by None (JSON has no such numbers;
+    a store written before figures dropped them can still hold one)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    return obj
+
+
+def dumps(obj: Any, **kw: Any) -> str:
+    """A ``--json`` document: always valid JSON (no NaN/Infinity), non-ASCII kept."""
+    return json.dumps(finite(obj), ensure_ascii=False, allow_nan=False, **kw)
