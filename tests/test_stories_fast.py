@@ -280,3 +280,40 @@ def test_compiled_backlog_factors_are_numpys():
         got, want = backlog_factors(docs, s), py_backlog_factors(docs, s)
         assert got.view(np.uint64).tolist() == want.view(np.uint64).tolist(), (window, decay, yw)
     assert backlog_factors([], Settings()).shape == (0, 0)
+
+
+def test_compiled_candidates_with_no_room_is_the_pythons_empty_list():
+    """``limit`` 0 or below (``max_candidates`` 0, ``settle_candidates`` -1): no candidates,
+    as the Python twin gives, instead of reading outside an empty selection."""
+    sp = _compiled_or_skip()
+    postings = {"quake": {7, 3}, "#Selby": {3}}
+    for weighted in ([("quake", 0.5), ("#Selby", 1.0)], [], [("none", 1.0)]):
+        for limit in (0, -1, -40):
+            assert sp.candidates(postings, weighted, 10, limit) == fast.py_candidates(postings, weighted, 10, limit) == []
+
+
+def test_compiled_snn_lift_without_neighbours_is_numpys():
+    """``k`` 0 (``backlog_k`` 0): each neighbour set is the article itself, J = 0, the same bits
+    as numpy; ``k`` < 0 is refused by both."""
+    sp = _compiled_or_skip()
+    from storyline.stories import snn
+
+    rng = np.random.default_rng(9)
+    for trial in range(40):
+        n = int(rng.integers(2, 30))
+        x = rng.random((n, n)) * 2 - 0.5  # negative cosines too: a * s > s there
+        if trial % 2:
+            x = (x + x.T) / 2
+        np.fill_diagonal(x, 1.0)
+        factor = rng.choice([0.0, 0.7, 1.0], size=(n, n))
+        a = float(rng.choice([0.0, 0.3, 1.0]))
+        want = snn.py_snn_lift(x, factor, 0, a, 0.25)
+        dist, scaled = np.empty(n * (n - 1) // 2), np.empty((n, n))
+        sp.snn_lift(x, factor, 0, a, 1 - a, 0.25, dist, scaled)
+        assert dist.view(np.uint64).tolist() == want[0].view(np.uint64).tolist(), trial
+        assert scaled.view(np.uint64).tolist() == want[1].view(np.uint64).tolist()
+    x = np.array([[1.0, 0.5], [0.5, 1.0]])
+    with pytest.raises(ValueError):
+        snn.py_snn_lift(x, np.ones((2, 2)), -1)
+    with pytest.raises(ValueError):
+        sp.snn_lift(x, np.ones((2, 2)), -1, 0.3, 0.7, 0.25, np.empty(1), np.empty((2, 2)))

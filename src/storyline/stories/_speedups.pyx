@@ -156,6 +156,8 @@ def candidates(dict postings, list weighted, Py_ssize_t max_posting, Py_ssize_t 
     cdef Py_ssize_t total = 0, cap = 16, i, j, h, n = 0, worst, pos
     cdef PyObject *p
     cdef double w
+    if limit <= 0:
+        return []  # no candidates wanted: py_top_ids's nlargest(limit <= 0) is empty too
     for f, wobj in weighted:
         p = PyDict_GetItem(postings, f)
         if p is not NULL and len(<object>p) <= max_posting:
@@ -504,8 +506,12 @@ def snn_lift(const double[:, ::1] sim, const double[:, ::1] factor, Py_ssize_t k
     ``floor`` dropped) plus itself form its neighbour set; J = |S_i & S_j| / |S_i | S_j|;
     ``max(s, a * s + J * (1 - a)) * f``, the operations numpy makes, in its order, then for
     i < j the distance 1 - that, clipped to [0, 2]. The overlaps come from an inverted list of
-    the sets (a pair shares a neighbour only through it), so a row costs one pass."""
-    cdef Py_ssize_t n = sim.shape[0], i, j, t, u, p, v, kk = min(k, n - 1), m
+    the sets (a pair shares a neighbour only through it), so a row costs one pass. ``k`` 0: no
+    neighbours (each set is the row itself, J = 0), as in numpy; ``k`` < 0 is refused (ValueError,
+    as numpy refuses it)."""
+    if k < 0:
+        raise ValueError(f"snn_lift: k must be at least 0, not {k}")
+    cdef Py_ssize_t n = sim.shape[0], i, j, t, u, p, v, kk = max(0, min(k, n - 1)), m
     cdef Py_ssize_t *sets = <Py_ssize_t *>malloc(n * (kk + 1) * sizeof(Py_ssize_t))
     cdef Py_ssize_t *cnt = <Py_ssize_t *>malloc(n * sizeof(Py_ssize_t))
     cdef Py_ssize_t *rptr = <Py_ssize_t *>malloc((n + 1) * sizeof(Py_ssize_t))
@@ -524,7 +530,7 @@ def snn_lift(const double[:, ::1] sim, const double[:, ::1] factor, Py_ssize_t k
             # the kk largest of the row without the diagonal, largest first, ties to the lower
             # index (a later equal value never displaces an earlier one)
             nb = 0
-            for j in range(n):
+            for j in range(n if kk > 0 else 0):  # kk 0: no neighbours (bv[kk - 1] would be outside)
                 if j == i:
                     continue
                 x = sim[i, j]

@@ -4,8 +4,8 @@ Exact copies share the hash of their normalised body (lower-cased words, single 
 Near copies are found with MinHash over word 3-shingles and an LSH banding index (the
 banding of datasketch's ``MinHashLSH``, kept in plain dicts: inserting and querying cost a
 few microseconds instead of datasketch's per-band byte swapping and storage layers), then
-confirmed by the estimated Jaccard similarity. Both indexes hold only the articles
-of the active time window (oldest evicted first), so memory stays flat on an endless stream.
+confirmed by the estimated Jaccard similarity. Both indexes hold only the last ``window``
+articles indexed (oldest evicted first), so memory stays flat on an endless stream.
 
 A duplicate is never merged into its original: the caller records a link
 (``articles.duplicate_of``, ``dup_kind``, ``dup_score``) and the copy joins the original's story.
@@ -106,9 +106,11 @@ class Deduper:
         window: how many recent articles stay indexed (oldest evicted first).
 
     Note:
-        The index lives in memory; after a restart it is rebuilt from the active window's
-        signatures stored with their feature bags, or from their texts (hashing is stable
-        across processes), so it finds the same copies.
+        The index lives in memory; after a restart it is rebuilt from the signatures of the
+        last ``window`` articles the run indexed, stored with their feature bags, or from their
+        texts (hashing is stable across processes), added in the run's order
+        (``persist._restore_dedup``), so it finds the same copies. Near-copy ties (equal
+        estimates) go to the earliest original (smallest numeric id).
 
     Examples:
         >>> d = Deduper()
@@ -178,7 +180,8 @@ class Deduper:
         sketch = sig.sketch
         if sketch is None:
             return None
-        best: Duplicate | None = None
+        best: Any = None
+        best_j = 0.0
         found: set[Any] = set()
         for table, band in zip(self.tables, self._band_keys(sketch)):
             hit = table.get(band)
@@ -186,9 +189,10 @@ class Deduper:
                 found.update(hit)
         for key in found:
             j = float(np.count_nonzero(sketch == self.sketches[key])) / len(sketch)
-            if j >= self.threshold and (best is None or (j, -_order_key(key)) > (best.score, -_order_key(best.original))):
-                best = Duplicate(key, "near", round(j, 4))
-        return best
+            # the unrounded estimates are compared: ties (k/64 each) go to the earliest original
+            if j >= self.threshold and (best is None or (j, -_order_key(key)) > (best_j, -_order_key(best))):
+                best, best_j = key, j
+        return None if best is None else Duplicate(best, "near", round(best_j, 4))
 
     def add(self, article_id: Any, body: str, sketch: np.ndarray | None = None) -> None:
         """Index an original (copies are not indexed: their original already is)."""

@@ -211,7 +211,24 @@ class Settings:
         kw.update(data.get("dedup", {}))
         names = {f.name for f in fields(cls)}
         kw.update(overrides)
-        return cls(**{k: v for k, v in kw.items() if k in names})
+        out = cls(**{k: v for k, v in kw.items() if k in names})
+        out.check()
+        return out
+
+    # settings that count candidates or neighbours, with their least value: below it a loop has
+    # nothing to look at (the compiled loops refuse or skip such values as well, but a clear
+    # error at load says which setting to fix)
+    MINIMUMS = {"max_candidates": 1, "settle_candidates": 0, "backlog_k": 0, "settle_k": 0, "attach_k": 0,
+                "backlog_attach_k": 0, "query_terms": 1, "index_terms": 1, "window_articles": 0}
+
+    def check(self) -> None:
+        """Raise ValueError naming the first setting that is not a whole number at least its
+        minimum (``MINIMUMS``)."""
+        for name, least in self.MINIMUMS.items():
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < least:
+                raise ValueError(f"grouping setting {name} = {v!r} (settings.toml): must be a whole number "
+                                 f"of at least {least}")
 
 
 @dataclass(slots=True)
@@ -1040,11 +1057,17 @@ class Grouper:
 
     # ------------------------------------------------------------------ state
 
-    def restore(self, story_id: int, docs: list[StoryDoc], copies: dict[Any, Any] | None = None) -> Story:
+    def restore(self, story_id: int, docs: list[StoryDoc], copies: dict[Any, Any] | None = None,
+                linked: set[Any] | frozenset[Any] = frozenset(), index_signatures: bool = True) -> Story:
         """Load an existing story with its member docs (after a restart), without scoring.
 
-        ``copies`` maps member ids that are duplicates to their original; they are counted as
-        copies and not added to the centroid.
+        ``copies`` maps member ids that joined as copies (``add``'s early return: their
+        original's story was active) to their original; they are counted as copies and not
+        added to the centroid. ``linked`` holds members that are linked to an original but were
+        scored like any article (their original's story had left the window): they are in the
+        centroid and the index, and, as in ``add``, not in the duplicate index. With
+        ``index_signatures`` false the other members are not put in the duplicate index either:
+        the caller rebuilds it (``persist.restore_grouper``, in the run's order).
         """
         copies = copies or {}
         st = self.stories.get(story_id) or Story(story_id)
@@ -1061,7 +1084,7 @@ class Grouper:
                 self._join(st, doc, vec, cvec=pvec)
             else:
                 self._join(st, doc, self.vectorize(doc))
-            if self.dedup is not None:
+            if self.dedup is not None and index_signatures and doc.article_id not in linked:
                 self.dedup.add_signature(doc.article_id, self._signature(doc))
             if doc.day is not None and (self.clock is None or doc.day > self.clock):
                 self.clock = doc.day

@@ -497,41 +497,114 @@ def _pending(con: sqlite3.Connection, article_ids: list[int] | None) -> list[sql
 def restore_grouper(con: sqlite3.Connection, first_day: int | None, settings: Settings | None = None,
                     problems: list[str] | None = None) -> Grouper:
     """A grouper holding the stories active around ``first_day`` (all members), ids preserved;
-    ``problems`` gets a line per member restored without its features (:func:`_restore_stories`)."""
+    ``problems`` gets a line per member restored without its features (:func:`_restore_stories`).
+
+    The state is the one an uninterrupted run would hold: the stories within ``window_days``
+    of ``first_day`` (a run of undated articles only: of the latest story's last day, where
+    the run's clock would stand), their members replayed in the run's order (:func:`_pending`'s:
+    day, then id), and the duplicate index rebuilt from the last ``window_articles`` articles
+    it indexed (:func:`_restore_dedup`), not only the active stories' members."""
     next_id = (con.execute("SELECT max(id) FROM stories").fetchone()[0] or 0) + 1
     g = Grouper(settings, next_id=next_id)
+    if first_day is None:
+        # only undated articles: in one run they come last and meet whatever is active then,
+        # the stories within the window of the latest day seen
+        latest = con.execute("SELECT max(last_seen) FROM stories WHERE merged_into IS NULL AND n_articles > 0"
+                             ).fetchone()[0]
+        first_day = parse_day(latest)
+    sids: list[int] = []
     if first_day is not None:
-        import datetime as _dt
-
-        since = _dt.date.fromordinal(first_day - g.s.window_days).isoformat()
+        since = _since(first_day, g.s.window_days)
         sids = [r[0] for r in con.execute(
             "SELECT id FROM stories WHERE merged_into IS NULL AND n_articles > 0 AND last_seen >= ? ORDER BY id",
             (since,))]
-    else:
-        sids = []
     sids += [r[0] for r in con.execute(
         "SELECT id FROM stories WHERE merged_into IS NULL AND n_articles > 0 AND last_seen IS NULL "
         "ORDER BY updated_at DESC, id DESC LIMIT ?", (MAX_UNDATED_ACTIVE,))]
-    _restore_stories(con, g, sorted(set(sids)), problems)
+    signatures: dict[int, Any] = {}
+    _restore_stories(con, g, sorted(set(sids)), problems, signatures)
+    _restore_dedup(con, g, signatures)
     # stories the user decided about are never merged automatically
     g.pinned = {r[0] for r in con.execute("SELECT DISTINCT story_id FROM story_members WHERE pinned = 1")}
     g.drain_retired()
     return g
 
 
+def _since(day: int, window_days: int) -> str:
+    """The first day (ISO) of the window ending on ``day``, clamped to 0001-01-01: an article
+    dated in the first days of year 1 (a feed's placeholder) has no earlier window to restore."""
+    import datetime as _dt
+
+    return _dt.date.fromordinal(max(1, day - int(window_days))).isoformat()
+
+
+def _run_order(published: str | None, article_id: int) -> tuple:
+    """The order a run feeds articles in (:func:`_pending`): by day, undated last, then id."""
+    return (published is None, (published or "")[:10], article_id)
+
+
+def _copy_kinds(con: sqlite3.Connection, rows: list[sqlite3.Row]) -> tuple[dict[int, int], set[int]]:
+    """Of a story's members, (the copies: id -> original, the linked ones: ids).
+
+    A member linked to an original (``duplicate_of``) joined as a copy when ``Grouper.add``
+    found the original's story active (its explanation is the copy's: ``duplicate_of``, no
+    ``score``, no ``new_story``): a copy, out of the centroid. It was *scored* like any
+    article when the original's story had left the window (its explanation has ``score`` or
+    ``new_story``): linked, in the centroid and the index, not in the duplicate index. A
+    member the user placed (``decision``; the grouper's explanation is gone) is a copy when
+    it is in its original's story, as a copy that followed its original is."""
+    copies: dict[int, int] = {}
+    linked: set[int] = set()
+    story_of: dict[int, int] | None = None
+    for r in rows:
+        orig = r["duplicate_of"]
+        if orig is None:
+            continue
+        try:
+            why = json.loads(r["explanation"] or "{}")
+        except ValueError:
+            why = {}
+        if not isinstance(why, dict):
+            why = {}
+        if "score" in why or "new_story" in why:
+            linked.add(r["id"])
+        elif "duplicate_of" in why and "decision" not in why:
+            copies[r["id"]] = orig
+        else:
+            if story_of is None:
+                origs = sorted({x["duplicate_of"] for x in rows if x["duplicate_of"] is not None})
+                story_of = {}
+                for chunk in _chunks(origs):
+                    story_of.update(con.execute(
+                        f"SELECT article_id, story_id FROM story_members WHERE article_id IN "
+                        f"({','.join('?' * len(chunk))})", chunk).fetchall())
+            if story_of.get(orig) == r["story_id"]:
+                copies[r["id"]] = orig
+            else:
+                linked.add(r["id"])
+    return copies, linked
+
+
 def _restore_stories(con: sqlite3.Connection, g: Grouper, story_ids: list[int],
-                     problems: list[str] | None = None) -> None:
+                     problems: list[str] | None = None, signatures: dict[int, Any] | None = None) -> None:
     """Restore the stories (in this order) with their members, loaded in bulk (a few queries
     per ``RESTORE_DOCS`` members rather than per story). A member whose doc cannot be built
     again (its bag gone, and a bug meeting its text) is restored without features, so that its
-    story keeps its counts, dates and outlets; ``problems`` gets a line for it."""
+    story keeps its counts, dates and outlets; ``problems`` gets a line for it.
+
+    A story's members are replayed in the run's order (:func:`_run_order`), so what the
+    grouper keeps of its first and last members (title candidates, index keys, recent members)
+    is what the run kept; only the members that joined as copies are restored as copies
+    (:func:`_copy_kinds`). With ``signatures`` (:func:`restore_grouper`) the duplicate index is
+    left to the caller, and the signatures of the members it would hold are put there."""
     members: dict[int, list[sqlite3.Row]] = {}
     for chunk in _chunks(story_ids):
         for r in con.execute(
-                "SELECT m.story_id, a.id, a.published, a.duplicate_of FROM story_members m "
-                f"JOIN articles a ON a.id = m.article_id WHERE m.story_id IN ({','.join('?' * len(chunk))}) "
-                "ORDER BY m.story_id, a.published IS NULL, a.published, a.id", chunk):
+                "SELECT m.story_id, m.explanation, a.id, a.published, a.duplicate_of FROM story_members m "
+                f"JOIN articles a ON a.id = m.article_id WHERE m.story_id IN ({','.join('?' * len(chunk))})", chunk):
             members.setdefault(r["story_id"], []).append(r)
+    for rows in members.values():
+        rows.sort(key=lambda r: _run_order(r["published"], r["id"]))
     # stories in groups of about RESTORE_DOCS members: the docs of a group are dropped once its
     # stories hold their vectors
     group: list[int] = []
@@ -551,9 +624,91 @@ def _restore_stories(con: sqlite3.Connection, g: Grouper, story_ids: list[int],
                                 f"could not be built again: {error}")
         for x in group:
             rows = members.get(x, [])
-            copies = {r["id"]: r["duplicate_of"] for r in rows if r["duplicate_of"] is not None}
-            g.restore(x, [docs[r["id"]] for r in rows if r["id"] in docs], copies)
+            copies, linked = _copy_kinds(con, rows)
+            restored = [docs[r["id"]] for r in rows if r["id"] in docs]
+            g.restore(x, restored, copies, linked, index_signatures=signatures is None)
+            if signatures is not None and g.dedup is not None:
+                for d in restored:
+                    if d.article_id not in copies and d.article_id not in linked and d.features:
+                        signatures[d.article_id] = g._signature(d)
         group, size = [], 0
+
+
+def _restore_dedup(con: sqlite3.Connection, g: Grouper, known: dict[int, Any]) -> None:
+    """Rebuild the duplicate index as the run held it: the last ``window_articles`` articles it
+    indexed (grouped members with no duplicate link and a body of at least 8 words; copies and
+    linked articles are never indexed), added in the run's order (:func:`_run_order`), so the
+    oldest leave it first, as they do in the run. Older than the story window too: a copy of
+    an article whose story has left the window is linked in one run and after a restart alike.
+    Signatures come from ``known`` (the restored members'), else from the stored feature bags
+    (only their ``d`` part is read), else from the text (:func:`_load_docs`, which stores the
+    bag). An article whose signature cannot be made is left out."""
+    from storyline.stories.dedup import MIN_WORDS_EXACT, Signature
+
+    dd = g.dedup
+    if dd is None:
+        return
+    window = dd.window
+    version = features_version(g.s.use_annotations)
+    cache = _has_doc_cache(con)
+    picked: list[tuple[tuple, int, Any]] = []  # latest first
+    counted = 0
+
+    def signatures_of(ids: list[int]) -> dict[int, Any]:
+        out = {i: known[i] for i in ids if i in known}
+        todo = [i for i in ids if i not in out]
+        if todo and cache:
+            for chunk in _chunks(todo):
+                for i, d in con.execute(
+                        f"SELECT article_id, json_extract(doc, '$.d') FROM doc_features WHERE version = ? "
+                        f"AND article_id IN ({','.join('?' * len(chunk))})", [version, *chunk]):
+                    try:
+                        out[i] = Signature.from_json(json.loads(d))
+                    except (TypeError, ValueError, KeyError):
+                        pass
+            todo = [i for i in todo if i not in out]
+        for chunk in _chunks(todo):
+            for i, d in _load_docs(con, chunk, g.s.use_annotations, {}).items():
+                if d.signature is not None:
+                    out[i] = d.signature
+        return out
+
+    def take(day_rows: list[tuple[tuple, int]]) -> None:
+        nonlocal counted
+        day_rows.sort(reverse=True)
+        sigs = signatures_of([i for _, i in day_rows])
+        for key, i in day_rows:
+            sig = sigs.get(i)
+            if sig is None:
+                continue
+            picked.append((key, i, sig))
+            if sig.n_words >= MIN_WORDS_EXACT:
+                counted += 1
+
+    base = ("SELECT a.id, a.published FROM articles a JOIN story_members m ON m.article_id = a.id "
+            "WHERE a.duplicate_of IS NULL AND ")
+    # the end of the run's order first: undated articles, then day by day back in time, until
+    # the window is full (whole days: within a day the order is by id)
+    undated = [(_run_order(None, r[0]), r[0]) for r in con.execute(base + "a.published IS NULL")]
+    if undated:
+        take(undated)
+    day: str | None = None
+    rows: list[tuple[tuple, int]] = []
+    if counted < window:
+        for i, published in con.execute(base + "a.published IS NOT NULL ORDER BY a.published DESC"):
+            d = published[:10]
+            if d != day and rows:
+                take(rows)
+                rows = []
+                if counted >= window:
+                    break
+            day = d
+            rows.append((_run_order(published, i), i))
+        else:
+            if rows:
+                take(rows)
+    for _, i, sig in reversed(picked):
+        dd.add_signature(i, sig)
 
 
 def _write_story(con: sqlite3.Connection, st: Story, now: float) -> None:
