@@ -379,10 +379,11 @@ def text_features(str title, str text, double tw, bint with_entities, Py_ssize_t
 
 def cosines(list vectors, double[:, ::1] out):
     """Adds the dot products of the sparse vectors (dicts) into ``out`` (n x n, zeros): the
-    floats of ``snn.py_cosine_matrix``'s scipy product ``x @ x.T``, which for each row i takes
-    i's features in its dict order and, for each, adds ``w_i * w_j`` to every article j with
-    that feature (scipy's ``csr_matmat``). The same additions in the same order, without the
-    CSR built in Python, scipy's counting pass or its sparse result made dense again."""
+    floats of ``snn.py_cosine_matrix``: the upper triangle of scipy's product ``x @ x.T``,
+    which for each row i takes i's features in their dict order and, for each, adds ``w_i *
+    w_j`` to every article j with that feature (scipy's ``csr_matmat``), mirrored below the
+    diagonal. The same additions in the same order for j >= i (half of scipy's work), without
+    the CSR built in Python, scipy's counting pass or its sparse result made dense again."""
     cdef Py_ssize_t n = len(vectors), total = 0, i, p, q, c, n_cols, r
     for v in vectors:
         total += len(<dict>v)
@@ -436,14 +437,23 @@ def cosines(list vectors, double[:, ::1] out):
                 col_rows[fill[c]] = i
                 col_vals[fill[c]] = vals[p]
                 fill[c] += 1
+        for c in range(n_cols):
+            fill[c] = col_ptr[c]  # from here on: the first entry of column c at or after row i
         for i in range(n):
             row = &out[i, 0]
             for p in range(row_ptr[i], row_ptr[i + 1]):
                 c = cols[p]
                 a = vals[p]
-                for q in range(col_ptr[c], col_ptr[c + 1]):
+                q = fill[c]
+                while col_rows[q] < i:  # row i has feature c, so this stops at i at the latest
+                    q += 1
+                fill[c] = q
+                for q in range(q, col_ptr[c + 1]):
                     r = col_rows[q]
                     row[r] = row[r] + a * col_vals[q]
+        for i in range(n):  # the lower triangle mirrors the upper one
+            for r in range(i + 1, n):
+                out[r, i] = out[i, r]
     finally:
         free(row_ptr)
         free(cols)

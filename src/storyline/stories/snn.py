@@ -157,7 +157,8 @@ def cosine_matrix(vectors: list[dict[str, float]]) -> np.ndarray:
 
 def py_cosine_matrix(vectors: list[dict[str, float]]) -> np.ndarray:
     """:func:`cosine_matrix` by scipy's sparse product (the features of a few thousand articles
-    do not fit a dense article x feature array)."""
+    do not fit a dense article x feature array), made exactly symmetric from its upper
+    triangle."""
     from scipy.sparse import csr_matrix
 
     keys: dict[str, int] = {}
@@ -169,7 +170,12 @@ def py_cosine_matrix(vectors: list[dict[str, float]]) -> np.ndarray:
         indptr.append(len(indices))
     x = csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr),
                    shape=(len(vectors), max(1, len(keys))))
-    return np.asarray((x @ x.T).toarray(), dtype=np.float64)
+    out = np.asarray((x @ x.T).toarray(), dtype=np.float64)
+    # symmetric: a pair's sum in the lower triangle adds the same products in another order, so
+    # it can differ from the upper one in the last bit; the upper triangle's value is used
+    lower = np.tril_indices(len(out), -1)
+    out[lower] = out.T[lower]
+    return out
 
 
 def merge_closest(sim: np.ndarray, groups: list[int], threshold: float, allowed=None, keep=None,
