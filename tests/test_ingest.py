@@ -265,3 +265,16 @@ def test_a_feed_entry_with_a_headline_only_is_stored_with_a_warning(tmp_path, co
     assert "feed entry 4 has no text and no headline" in msgs
     row = con.execute("SELECT title, text FROM articles WHERE external_id = 'vh-103'").fetchone()
     assert row[0] == row[1] == "Ferry sailings cancelled after storm damage at Velden quay"
+
+
+def test_a_placeholder_date_before_1800_is_stored_as_unknown_with_a_warning(tmp_path, con):
+    """'0001-01-01' (a CMS's empty date) is not when an article appeared: stored undated and
+    warned, so the stories stage does not restore every story since year 1 for it."""
+    (tmp_path / "old.jsonl").write_text(
+        json.dumps({"id": "p1", "title": "Harbour fees rise in Brennport", "source": "port.example",
+                    "text": "Harbour fees in Brennport rise by 4 percent from June, the port authority said.",
+                    "published": "0001-01-01T00:00:00Z"}) + "\n")
+    s = ingest_paths(con, [str(tmp_path / "old.jsonl")])
+    assert s.ingested == 1 and s.warnings == 1
+    assert "old.jsonl:1: bad date '0001-01-01T00:00:00Z' (before 1800)" in "\n".join(s.messages)
+    assert con.execute("SELECT published FROM articles").fetchone()[0] is None

@@ -91,6 +91,8 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # A number given as a date is read as Unix seconds; outside these years it is a mistake
 # (``20260511`` meant as a date would silently become 1970-08-23), so it is a bad date.
+# the earliest year a written date is taken for (older: stored with an unknown date and a warning)
+FIRST_YEAR = 1800
 UNIX_YEARS = (1980, 2100)
 
 
@@ -111,20 +113,24 @@ def parse_date(value: Any) -> str | None:
                              f"{f', here {day.isoformat()}' if day else ''})")
         return day.isoformat()
     text = str(value).strip()
+    parsed = None
     if ISO_DATE.match(text):
-        return dt.date.fromisoformat(text).isoformat()
-    try:
-        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return parsed.isoformat()
-    except ValueError:
-        pass
-    from email.utils import parsedate_to_datetime
+        parsed = dt.date.fromisoformat(text)
+    else:
+        try:
+            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            from email.utils import parsedate_to_datetime
 
-    try:
-        return parsedate_to_datetime(text).isoformat()
-    except (TypeError, ValueError, IndexError):
-        pass
-    raise ValueError(f"bad date {text!r}")
+            try:
+                parsed = parsedate_to_datetime(text)
+            except (TypeError, ValueError, IndexError):
+                pass
+    if parsed is None:
+        raise ValueError(f"bad date {text!r}")
+    if parsed.year < FIRST_YEAR:  # "0001-01-01": a placeholder, not when a news article appeared
+        raise ValueError(f"bad date {text!r} (before {FIRST_YEAR})")
+    return parsed.isoformat()
 
 
 def domain_of(url: str | None) -> str | None:
