@@ -247,3 +247,19 @@ def test_story_filters_and_errors_on_the_command_line(db, tmp_path, capsys):
     assert "not a Storyline store" in json.loads(capsys.readouterr().out)["error"]
     assert main(["stories", "--db", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
+
+
+def test_a_lock_from_another_machine_holds_while_its_heartbeat_is_recent(db):
+    import time
+
+    con, a1, a2, c1, b1, s1 = _grouped(db)
+    for beat_age, busy in ((60, True), (persist.LOCK_STALE_SECONDS + 60, False)):
+        with transaction(con):
+            con.execute("INSERT OR REPLACE INTO run_lock (name, pid, host, started, beat) VALUES (?, 1, ?, ?, ?)",
+                        (persist.GROUPING, "elsewhere.example", time.time() - 7200, time.time() - beat_age))
+        if busy:
+            with pytest.raises(StoreBusy, match="on elsewhere.example"):
+                persist.move_article(con, a2, _story_of(con, b1))
+        else:  # silent for longer than the stale limit: the run is gone
+            persist.move_article(con, a2, _story_of(con, b1))
+            assert _story_of(con, a2) == _story_of(con, b1)

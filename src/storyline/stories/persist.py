@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import socket
 import sqlite3
 import time
 from collections import Counter
@@ -1138,29 +1140,30 @@ class StoreBusy(RuntimeError):
     """Another process is grouping the store (:func:`grouping_lock`)."""
 
 
+# a lock whose heartbeat is older than this is stale: from another machine (a shared file
+# system, where the process cannot be checked) after 10 minutes; on this machine, where a live
+# process id says the run is alive, after an hour (the id may have been reused since a kill)
+LOCK_STALE_SECONDS = 600.0
+LOCK_STALE_LOCAL_SECONDS = 3600.0
+
+
 def _lock_holder(con: sqlite3.Connection) -> sqlite3.Row | None:
     """The live run holding the grouping lock, or None (no row, or its process is gone)."""
-    import os
-    import socket
-
     row = con.execute("SELECT pid, host, started, beat FROM run_lock WHERE name = ?", (GROUPING,)).fetchone()
     if row is None:
         return None
-    if row["host"] == socket.gethostname():
-        if row["pid"] == os.getpid():
-            return None  # this process (a decision made from inside a run's callback)
-        try:
-            os.kill(row["pid"], 0)
-        except ProcessLookupError:
-            return None  # killed or crashed: the lock is stale
-        except PermissionError:
-            pass  # alive, another user's
-        return row
-    # another machine (a shared file system): alive while its heartbeat is recent
-    return row if time.time() - row["beat"] < LOCK_STALE_SECONDS else None
-
-
-LOCK_STALE_SECONDS = 600.0
+    age = time.time() - row["beat"]
+    if row["host"] != socket.gethostname():
+        return row if age < LOCK_STALE_SECONDS else None
+    if row["pid"] == os.getpid():
+        return None  # this process (a decision made from inside a run's callback)
+    try:
+        os.kill(row["pid"], 0)
+    except ProcessLookupError:
+        return None  # killed or crashed: the lock is stale
+    except PermissionError:
+        pass  # alive, another user's
+    return row if age < LOCK_STALE_LOCAL_SECONDS else None
 
 
 def _busy_message(row: sqlite3.Row) -> str:
@@ -1183,9 +1186,6 @@ def grouping_lock(con: sqlite3.Connection):
     """Hold the store's grouping lock for a run of the stories stage (table ``run_lock``): one
     run groups a store at a time, and the user's merge/split/move wait for it to end. A lock
     left by a process that was killed is taken over."""
-    import os
-    import socket
-
     now = time.time()
     with transaction(con):
         row = _lock_holder(con)
