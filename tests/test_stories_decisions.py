@@ -263,3 +263,79 @@ def test_a_lock_from_another_machine_holds_while_its_heartbeat_is_recent(db):
         else:  # silent for longer than the stale limit: the run is gone
             persist.move_article(con, a2, _story_of(con, b1))
             assert _story_of(con, a2) == _story_of(con, b1)
+
+
+def test_split_keeps_a_copy_with_its_original_in_any_order(db):
+    con, a1, a2, c1, b1, s1 = _grouped(db)
+    new = persist.split_story(con, _story_of(con, a1), [c1, a1])  # the copy named first
+    assert _story_of(con, c1) == _story_of(con, a1) == new["id"]
+    assert con.execute("SELECT duplicate_of FROM articles WHERE id = ?", (c1,)).fetchone()[0] == a1
+
+
+def test_a_second_run_reads_what_is_pending_under_the_lock(db, monkeypatch):
+    """Run B read its pending articles before run A grouped them: B must not group them again
+    (it used to fail on story_members' primary key, reported as a damaged store)."""
+    con = connect(db)
+    with transaction(con):
+        ids = [_add(con, *art, f"o{i}.example", "2031-05-06") for i, art in enumerate((FLOOD_A, FLOOD_A2, STRIKE))]
+    real = persist.grouping_lock
+    other = connect(db)
+
+    def a_runs_first(c):
+        monkeypatch.setattr(persist, "grouping_lock", real)
+        assert assign_stories(other)["grouped"] == 3  # run A, start to end
+        return real(c)
+
+    monkeypatch.setattr(persist, "grouping_lock", a_runs_first)
+    assert assign_stories(con)["grouped"] == 0
+    assert con.execute("SELECT count(*) FROM story_members").fetchone()[0] == len(ids)
+
+
+def test_two_cleaning_runs_split_a_live_blog_once(tmp_path, monkeypatch):
+    from storyline import pipeline
+    from storyline.ingest import ingest_paths
+    from test_stories_revisions import LIVE_ENTRIES, _line, _live
+
+    db = str(tmp_path / "two.db")
+    (tmp_path / "live.jsonl").write_text(_line("live", "News live", _live(LIVE_ENTRIES), "live.example") + "\n")
+    con, other = connect(db), connect(db)
+    ingest_paths(con, [str(tmp_path / "live.jsonl")])
+    import storyline.clean as clean
+
+    real = clean.clean_article
+    calls = []
+
+    def clean_article(article):
+        if not calls:  # run A has read the page; run B cleans it first, start to end
+            calls.append(1)
+            pipeline.clean_pending(other)
+        return real(article)
+
+    monkeypatch.setattr(clean, "clean_article", clean_article)
+    pipeline.clean_pending(con)
+    entries = con.execute("SELECT count(*) FROM articles WHERE parent_id IS NOT NULL").fetchone()[0]
+    assert entries == len(LIVE_ENTRIES)
+
+
+def test_ids_and_stores_the_command_line_refuses(db, tmp_path, capsys):
+    import sqlite3
+
+    con, a1, a2, c1, b1, s1 = _grouped(db)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["story", str(2 ** 70), "--db", db, "--js"])  # argparse's abbreviation of --json
+    assert exc.value.code == 2 and "not an id" in json.loads(capsys.readouterr().out)["error"]
+    other = tmp_path / "app.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)").connection.commit()
+    assert main(["stories", "--db", str(other), "--json"]) == 2
+    assert "not a Storyline store" in json.loads(capsys.readouterr().out)["error"]
+    assert [r[0] for r in sqlite3.connect(other).execute("SELECT name FROM sqlite_master")] == ["notes"]
+    with transaction(con):
+        con.execute("PRAGMA user_version = 99")
+    assert main(["stories", "--db", db]) == 2
+    assert "newer than this Storyline" in capsys.readouterr().err
+    missing = tmp_path / "typo.db"
+    for cmd in (["search", "flood"], ["export"], ["show-article", "1"], ["status"]):
+        assert main([*cmd, "--db", str(missing), "--json"]) == 2, cmd
+        assert "no store at" in json.loads(capsys.readouterr().out)["error"]
+    assert not missing.exists()

@@ -45,13 +45,17 @@ def _run(db, path, capsys):
     capsys.readouterr()
 
 
+def _first_run(tmp_path, capsys, *lines):
+    """A store in ``tmp_path`` after one `storyline run` of the JSONL ``lines``: (path, connection)."""
+    db = str(tmp_path / "s.db")
+    (tmp_path / "day1.jsonl").write_text("\n".join(lines) + "\n")
+    _run(db, tmp_path / "day1.jsonl", capsys)
+    return db, connect(db)
+
+
 def test_a_revision_keeps_the_users_split(tmp_path, capsys):
-    db = str(tmp_path / "r.db")
-    day1 = tmp_path / "day1.jsonl"
-    day1.write_text("\n".join([_line("q1", *QUAKE, "north.example"), _line("q2", *QUAKE2, "east.example"),
-                               _line("q3", *QUAKE3, "port.example"), _line("v1", *VOTE, "city.example")]) + "\n")
-    _run(db, day1, capsys)
-    con = connect(db)
+    db, con = _first_run(tmp_path, capsys, _line("q1", *QUAKE, "north.example"), _line("q2", *QUAKE2, "east.example"),
+                         _line("q3", *QUAKE3, "port.example"), _line("v1", *VOTE, "city.example"))
     q1, q3 = _by_ext(con, "q1", "north.example"), _by_ext(con, "q3", "port.example")
     story = _members(con)[q1][0]
     assert _members(con)[q3][0] == story
@@ -75,12 +79,8 @@ def test_a_revision_keeps_the_users_split(tmp_path, capsys):
 
 
 def test_a_revision_takes_its_copy_along(tmp_path, capsys):
-    db = str(tmp_path / "c.db")
-    day1 = tmp_path / "day1.jsonl"
-    day1.write_text("\n".join([_line("q1", *QUAKE, "north.example"), _line("w1", *QUAKE, "wire.example"),
-                               _line("v1", *VOTE, "city.example")]) + "\n")
-    _run(db, day1, capsys)
-    con = connect(db)
+    db, con = _first_run(tmp_path, capsys, _line("q1", *QUAKE, "north.example"), _line("w1", *QUAKE, "wire.example"),
+                         _line("v1", *VOTE, "city.example"))
     q1, w1 = _by_ext(con, "q1", "north.example"), _by_ext(con, "w1", "wire.example")
     assert con.execute("SELECT duplicate_of FROM articles WHERE id = ?", (w1,)).fetchone()[0] == q1
     story = _members(con)[q1][0]
@@ -121,14 +121,11 @@ def _live(entries):
 
 
 def test_a_live_blog_that_gains_an_entry_keeps_its_entries_stories(tmp_path, capsys):
-    db = str(tmp_path / "l.db")
-    day1 = tmp_path / "day1.jsonl"
-    day1.write_text("\n".join([
+    db, con = _first_run(
+        tmp_path, capsys,
         _line("live", "News live: quake, trams, floods", _live(LIVE_ENTRIES), "live.example"),
         _line("q1", *QUAKE, "north.example"), _line("v1", *VOTE, "city.example"),
-    ]) + "\n")
-    _run(db, day1, capsys)
-    con = connect(db)
+    )
     entries = {r[1]: r[0] for r in con.execute(
         "SELECT a.id, a.title FROM articles a JOIN articles p ON p.id = a.parent_id WHERE p.external_id = 'live'")}
     if len(entries) != len(LIVE_ENTRIES):
@@ -158,3 +155,71 @@ def test_a_live_blog_that_gains_an_entry_keeps_its_entries_stories(tmp_path, cap
     assert after[now[NEW_ENTRY[1]]][0] not in {sid for sid, _ in before.values()}  # a new event, a new story
     # no story was left empty by the revision
     assert len(emptied) == 1 and con.execute(empty).fetchall() == emptied
+
+
+def test_revised_twice_before_a_run_keeps_the_users_split(tmp_path, capsys):
+    db, con = _first_run(tmp_path, capsys, _line("q1", *QUAKE, "north.example"), _line("q3", *QUAKE3, "port.example"),
+                         _line("v1", *VOTE, "city.example"))
+    q3 = _by_ext(con, "q3", "port.example")
+    assert main(["split", str(_members(con)[q3][0]), str(q3), "--db", db, "--json"]) == 0
+    split = json.loads(capsys.readouterr().out)["id"]
+    for k, extra in enumerate((" Ferries resumed.", " Ferries resumed on Thursday.")):
+        (tmp_path / f"rev{k}.jsonl").write_text(_line("q3", QUAKE3[0], QUAKE3[1] + extra, "port.example") + "\n")
+        assert main(["ingest", str(tmp_path / f"rev{k}.jsonl"), "--db", db]) == 0  # no run in between
+    capsys.readouterr()
+    assert main(["process", "--db", db]) == 0
+    assert _members(con)[_by_ext(con, "q3", "port.example")] == (split, 1)
+
+
+def test_a_revision_of_a_storys_only_article_keeps_the_story_for_its_follow_ups(tmp_path, capsys):
+    db = str(tmp_path / "solo.db")
+    (tmp_path / "d1.jsonl").write_text(_line("q1", *QUAKE, "north.example") + "\n")
+    _run(db, tmp_path / "d1.jsonl", capsys)
+    con = connect(db)
+    story = _members(con)[_by_ext(con, "q1", "north.example")][0]
+    revised = QUAKE[1] + " The governor declared three days of mourning."
+    (tmp_path / "d2.jsonl").write_text("\n".join([
+        _line("q1", QUAKE[0], revised, "north.example"),          # the revision
+        _line("w1", QUAKE[0], revised, "wire.example"),           # a wire copy of it
+        _line("q2", *QUAKE2, "east.example", "2031-03-05"),       # a follow-up
+    ]) + "\n")
+    _run(db, tmp_path / "d2.jsonl", capsys)
+    members = _members(con)
+    q1, w1, q2 = (_by_ext(con, e, o) for e, o in (("q1", "north.example"), ("w1", "wire.example"),
+                                                    ("q2", "east.example")))
+    assert members[q1][0] == members[w1][0] == members[q2][0] == story
+    assert con.execute("SELECT duplicate_of FROM articles WHERE id = ?", (w1,)).fetchone()[0] == q1
+
+
+def test_the_copies_of_a_revised_article_follow_the_revision(tmp_path, capsys):
+    db, con = _first_run(
+        tmp_path, capsys,
+        _line("q1", *QUAKE, "north.example"), _line("w1", *QUAKE, "wire.example"),
+        _line("v1", *VOTE, "city.example"))
+    (tmp_path / "rev.jsonl").write_text(_line("q1", QUAKE[0], QUAKE[1] + " Updated.", "north.example") + "\n")
+    _run(db, tmp_path / "rev.jsonl", capsys)
+    q1, w1 = _by_ext(con, "q1", "north.example"), _by_ext(con, "w1", "wire.example")
+    assert con.execute("SELECT duplicate_of FROM articles WHERE id = ?", (w1,)).fetchone()[0] == q1
+    vote = _members(con)[_by_ext(con, "v1", "city.example")][0]
+    assert main(["move", str(q1), str(vote), "--db", db]) == 0  # the copy goes with it
+    capsys.readouterr()
+    assert _members(con)[w1][0] == vote
+
+
+def test_a_live_blog_revised_twice_before_a_run_keeps_its_entries_stories(tmp_path, capsys):
+    db, con = _first_run(
+        tmp_path, capsys,
+        _line("live", "News live", _live(LIVE_ENTRIES), "live.example"), _line("q1", *QUAKE, "north.example"),
+    )
+    entry_sql = ("SELECT a.id, a.title FROM articles a JOIN articles p ON p.id = a.parent_id "
+                 "WHERE p.external_id = 'live' AND a.stage != 'superseded'")
+    before = {t: _members(con)[i] for i, t in con.execute(entry_sql)}
+    for k, extra in enumerate(([NEW_ENTRY], [NEW_ENTRY, ("12:00", "Ostrava trams: unions plan protest",
+                                                          "Unions said they would protest at the Lenz depot.")])):
+        (tmp_path / f"r{k}.jsonl").write_text(_line("live", "News live", _live(LIVE_ENTRIES + extra),
+                                                    "live.example") + "\n")
+        assert main(["ingest", str(tmp_path / f"r{k}.jsonl"), "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["process", "--db", db]) == 0
+    after = {t: _members(con)[i] for i, t in con.execute(entry_sql)}
+    assert {t: after[t] for t in before} == before

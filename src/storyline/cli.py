@@ -29,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
     ``{"error": MESSAGE}`` on standard output (docs/json.md)."""
 
     def error(self, message: str):
-        if ARGV is not None and "--json" in ARGV:
+        if ARGV is not None and any(len(a) >= 4 and "--json".startswith(a) for a in ARGV):  # "--js" too
             from storyline.commands.term import dumps
 
             print(dumps({"error": message}))

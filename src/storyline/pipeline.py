@@ -78,6 +78,8 @@ def clean_pending(con: sqlite3.Connection, progress: Progress | None = None, sum
                 results.append((row, None, f"{type(exc).__name__}: {exc}"))
         with store.transaction(con):
             for row, cleaned, error in results:
+                if not _still(con, row["id"], "ingested"):
+                    continue  # another process cleaned it meanwhile (its entries are written once)
                 if error:
                     summary.errors.append(f"article {row['id']} ({row['source_path']}): cleaning failed: {error}")
                     store.add_reject(con, row["source_path"] or f"article {row['id']}",
@@ -90,6 +92,14 @@ def clean_pending(con: sqlite3.Connection, progress: Progress | None = None, sum
         if progress:
             progress("clean", done, total)
     return done
+
+
+def _still(con: sqlite3.Connection, article_id: int, stage: str) -> bool:
+    """Whether the article is still at ``stage``, read inside the writing transaction: two
+    ``storyline process`` on one store read the same pending batch, and only the first to
+    write it may (the second would split a live blog's entries again)."""
+    row = con.execute("SELECT stage FROM articles WHERE id = ?", (article_id,)).fetchone()
+    return row is not None and row[0] == stage
 
 
 def _write_cleaned(con: sqlite3.Connection, row: sqlite3.Row, cleaned: Cleaned, summary: ProcessSummary) -> None:
@@ -150,6 +160,8 @@ def annotate_pending(con: sqlite3.Connection, progress: Progress | None = None,
         results = list(annotate_texts(items, n_process=n_process if len(rows) >= 2 * ANNOTATE_BATCH else 1))
         with store.transaction(con):
             for row, annotations in zip(rows, results):
+                if not _still(con, row["id"], "cleaned"):
+                    continue  # another process annotated it meanwhile
                 for a in annotations:
                     if a.kind == "error":  # a rule step failed: the rest is kept, the user is told
                         summary.errors.append(f"article {row['id']}: annotation step {a.value.get('step')} "

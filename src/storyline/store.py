@@ -217,7 +217,7 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class StoreError(Exception):
+class StoreError(RuntimeError):
     """A ``--db`` path that is not a usable store: missing (when it must exist), a directory, or
     a file that is not a Storyline store. The message names the path."""
 
@@ -247,6 +247,10 @@ def _open(path: str, readonly: bool) -> sqlite3.Connection:
         con = sqlite3.connect(path, check_same_thread=False)
     con.row_factory = sqlite3.Row
     con.execute("PRAGMA busy_timeout = 10000")
+    if schema_version(con) == 0 and con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1").fetchone() is not None:
+        con.close()  # another application's SQLite file: never add Storyline's tables to it
+        raise StoreError(f"{path}: not a Storyline store (an SQLite file with other tables)")
     if not readonly:
         con.execute("PRAGMA journal_mode = WAL")
         con.execute("PRAGMA synchronous = NORMAL")
@@ -263,7 +267,7 @@ def migrate(con: sqlite3.Connection) -> None:
     """Apply the migrations the store has not seen yet, each in a transaction."""
     version = schema_version(con)
     if version > SCHEMA_VERSION:
-        raise RuntimeError(
+        raise StoreError(
             f"store schema version {version} is newer than this Storyline ({SCHEMA_VERSION}); upgrade Storyline"
         )
     for i in range(version, SCHEMA_VERSION):

@@ -16,6 +16,7 @@ from pathlib import Path
 from storyline import pipeline, store
 from storyline.commands.term import count as _count
 from storyline.commands.term import dumps as _dumps
+from storyline.commands.term import ident
 from storyline.commands.term import safe
 
 
@@ -54,7 +55,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("show-article", parents=[common], help="clean text, removed pieces, entries, annotations")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=ident)
     p.set_defaults(func=cmd_show_article)
 
 
@@ -252,8 +253,9 @@ def _print_top_stories(con, limit: int = 10) -> None:
 
 def cmd_status(args) -> int:
     if not Path(args.db).exists():
-        _err(f"storyline: no store at {args.db} (ingest something first, or pass --db FILE)")
-        return 2
+        from storyline.cli import _fail
+
+        return _fail(args, f"no store at {args.db} (ingest something first, or pass --db FILE)", 2)
     con = store.connect(args.db)
     st = status(con)
     if args.json:
@@ -264,7 +266,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_search(args) -> int:
-    con = store.connect(args.db)
+    con = store.connect(args.db, create=False)
     hits = store.search(con, " ".join(args.query), limit=args.limit)
     if args.json:
         print(_dumps({"query": " ".join(args.query), "results": hits}))
@@ -300,7 +302,7 @@ def _csv_row_for_stdout(row: dict) -> dict:
 
 
 def cmd_export(args) -> int:
-    con = store.connect(args.db)
+    con = store.connect(args.db, create=False)
     fields = list(EXPORT_FIELDS) + (["text"] if args.text else [])
     if args.format == "parquet":
         if not args.output:
@@ -361,11 +363,12 @@ def article_report(con, article_id: int) -> dict | None:
 
 
 def cmd_show_article(args) -> int:
-    con = store.connect(args.db)
+    con = store.connect(args.db, create=False)
     rep = article_report(con, args.id)
     if rep is None:
-        _err(f"storyline: no article {args.id} in {args.db}")
-        return 2
+        from storyline.cli import _fail
+
+        return _fail(args, f"no article {args.id} in {args.db}", 2)
     if args.json:
         print(_dumps(rep))
         return 0

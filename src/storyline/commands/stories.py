@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from storyline.commands.term import count as _count
-from storyline.commands.term import dumps
+from storyline.commands.term import dumps, ident
 from storyline.commands.term import safe
 from storyline.stories.explain import explain_parts
 from storyline.store import connect
@@ -47,23 +47,23 @@ def register(sub) -> None:
 
     p = sub.add_parser("story", help="one story: its articles, why each is there, and the comparison",
                        parents=[common_parser()])
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=ident)
     p.add_argument("--no-compare", action="store_true", help="skip the comparison report")
     p.set_defaults(func=cmd_story)
 
     p = sub.add_parser("merge", help="merge story B into story A", parents=[common_parser()])
-    p.add_argument("a", type=int, metavar="A")
-    p.add_argument("b", type=int, metavar="B")
+    p.add_argument("a", type=ident, metavar="A")
+    p.add_argument("b", type=ident, metavar="B")
     p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser("split", help="move the named articles of a story into a new story", parents=[common_parser()])
-    p.add_argument("story", type=int)
-    p.add_argument("articles", type=int, nargs="+", metavar="ARTICLE")
+    p.add_argument("story", type=ident)
+    p.add_argument("articles", type=ident, nargs="+", metavar="ARTICLE")
     p.set_defaults(func=cmd_split)
 
     p = sub.add_parser("move", help="move an article into another story", parents=[common_parser()])
-    p.add_argument("article", type=int)
-    p.add_argument("story", type=int)
+    p.add_argument("article", type=ident)
+    p.add_argument("story", type=ident)
     p.set_defaults(func=cmd_move)
 
 

@@ -37,3 +37,13 @@ def finite(obj: Any) -> Any:
 def dumps(obj: Any, **kw: Any) -> str:
     """A ``--json`` document: always valid JSON (no NaN/Infinity), non-ASCII kept."""
     return json.dumps(finite(obj), ensure_ascii=False, allow_nan=False, **kw)
+
+
+def ident(text: str) -> int:
+    """An article or story id on the command line: a whole number SQLite can hold (1 to
+    2**63 - 1); anything else is a usage error (argparse's ``type=``)."""
+    import argparse
+
+    if not text.strip().isdigit() or not 1 <= int(text) < 2 ** 63:
+        raise argparse.ArgumentTypeError(f"not an id: {text!r} (a whole number from 1)")
+    return int(text)

@@ -747,27 +747,34 @@ def assign_stories(
     Returns counts ``{"grouped", "new_stories", "joined", "duplicates", "containers",
     "touched": set of story ids}``.
     """
-    pending = _pending(con, article_ids)
     counts: dict[str, Any] = {"grouped": 0, "new_stories": 0, "joined": 0, "duplicates": 0, "containers": 0,
                               "touched": set()}
-    containers = [r["id"] for r in pending if r["is_liveblog"]]
-    work = [r for r in pending if not r["is_liveblog"]]
-    if containers:
-        with transaction(con):
-            con.executemany("UPDATE articles SET stage = 'grouped' WHERE id = ?", [(i,) for i in containers])
-        counts["containers"] = len(containers)
-    if not work:
-        return counts
-    first_day = next((parse_day(r["published"]) for r in work if parse_day(r["published"]) is not None), None)
-    with grouping_lock(con), _fewer_collections():
-        problems: list[str] = []
-        g = restore_grouper(con, first_day, settings, problems)
-        if problems:
-            counts["errors"] = problems
-        total = len(work)
-        done = 0
-        for start, end, clustered in Backlog.parts(g, total):
-            done = _assign_part(con, g, work[start:end], clustered, counts, done, total, progress)
+    with grouping_lock(con):  # what is pending is read under the lock: another run may just have grouped it
+        pending = _pending(con, article_ids)
+        containers = [r["id"] for r in pending if r["is_liveblog"]]
+        work = [r for r in pending if not r["is_liveblog"]]
+        if containers:
+            with transaction(con):
+                con.executemany("UPDATE articles SET stage = 'grouped' WHERE id = ?", [(i,) for i in containers])
+            counts["containers"] = len(containers)
+        if not work:
+            return counts
+        first_day = next((parse_day(r["published"]) for r in work if parse_day(r["published"]) is not None), None)
+        with _fewer_collections():
+            problems: list[str] = []
+            g = restore_grouper(con, first_day, settings, problems)
+            # the stories revisions return to, when the window did not bring them (a story whose
+            # only article was revised counts none until the revision is placed)
+            heirs = {sid for _, sid, _ in _heirs(con, [r["id"] for r in work]).values()}
+            missing = sorted(sid for sid in heirs if sid not in g.stories)
+            if missing:
+                _restore_stories(con, g, missing, problems)
+            if problems:
+                counts["errors"] = problems
+            total = len(work)
+            done = 0
+            for start, end, clustered in Backlog.parts(g, total):
+                done = _assign_part(con, g, work[start:end], clustered, counts, done, total, progress)
     return counts
 
 
@@ -868,37 +875,62 @@ def _beat(con: sqlite3.Connection, g: Grouper, now: float) -> None:
     g.next_id = max(g.next_id, (con.execute("SELECT max(id) FROM stories").fetchone()[0] or 0) + 1)
 
 
+# how far back a chain of revisions is followed (an article revised again before it was grouped)
+MAX_REVISIONS = 50
+
+
 def _heirs(con: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[int, int, int]]:
     """The articles of ``ids`` that replace a superseded story member (``superseded_members``,
     kept by ``ingest.supersede``): a revision of it, or, when a live-blog page was revised, the
-    new page's entry with the same content as one of the old page's entries. {article id:
-    (the member it replaces, that member's story, whether the user had pinned it there)}."""
+    new page's entry with the same content as one of the old page's entries. A revision of a
+    revision that was never grouped reaches back along the chain to the last version that was
+    in a story (the same for pages). {article id: (the member it replaces, that member's story,
+    whether the user had pinned it there)}."""
     out: dict[int, tuple[int, int, int]] = {}
     if not ids:
         return out
     marks = ",".join("?" * len(ids))
-    for aid, old, sid, pinned in con.execute(
-        f"SELECT x.id, sm.article_id, sm.story_id, sm.pinned FROM articles x "
-        f"JOIN superseded_members sm ON sm.article_id = x.revision_of WHERE x.id IN ({marks}) "
-        f"UNION ALL "
-        f"SELECT x.id, sm.article_id, sm.story_id, sm.pinned FROM articles x JOIN articles page ON page.id = x.parent_id "
-        f"JOIN articles p ON p.parent_id = page.revision_of AND p.content_hash = x.content_hash "
-        f"JOIN superseded_members sm ON sm.article_id = p.id WHERE x.id IN ({marks}) ORDER BY 1, 2",
-        ids + ids,
-    ):
-        out.setdefault(aid, (old, resolve(con, sid), pinned))
+    rows = con.execute(
+        f"SELECT x.id, x.revision_of, x.content_hash, page.revision_of AS page_rev FROM articles x "
+        f"LEFT JOIN articles page ON page.id = x.parent_id WHERE x.id IN ({marks}) "
+        f"AND (x.revision_of IS NOT NULL OR page.revision_of IS NOT NULL) ORDER BY x.id", ids).fetchall()
+    for r in rows:
+        hit = None
+        older = r["revision_of"]
+        for _ in range(MAX_REVISIONS):  # the article's own versions
+            if older is None:
+                break
+            hit = con.execute("SELECT article_id, story_id, pinned FROM superseded_members WHERE article_id = ?",
+                              (older,)).fetchone()
+            if hit is not None:
+                break
+            older = con.execute("SELECT revision_of FROM articles WHERE id = ?", (older,)).fetchone()[0]
+        page = r["page_rev"]
+        for _ in range(MAX_REVISIONS):  # the page's versions: an entry of the same content
+            if hit is not None or page is None:
+                break
+            hit = con.execute(
+                "SELECT sm.article_id, sm.story_id, sm.pinned FROM articles e "
+                "JOIN superseded_members sm ON sm.article_id = e.id WHERE e.parent_id = ? AND e.content_hash = ? "
+                "ORDER BY e.position, e.id LIMIT 1", (page, r["content_hash"])).fetchone()
+            page = con.execute("SELECT revision_of FROM articles WHERE id = ?", (page,)).fetchone()[0]
+        if hit is not None:
+            out[r["id"]] = (hit[0], resolve(con, hit[1]), hit[2])
     return out
 
 
 def _take_over(con: sqlite3.Connection, g: Grouper, doc: StoryDoc, heir: tuple[int, int, int], rows: "_Placed",
                counts: dict[str, Any]) -> Assignment | None:
     """Place an article that replaces a superseded member (:func:`_heirs`) in that member's
-    story, so a revision keeps the story id and the user's decision (pinned stays pinned). In
+    story, so a revision keeps the story id and the user's decision (pinned stays pinned); the
+    member's copies become the article's. In
     the grouper when the story is active (scored and explained as a placement, ``revision_of``
     added); otherwise written directly (``rows.refresh`` recomputes the story after the batch)
     and None is returned."""
     old, sid, pinned = heir
     sid = g.resolve(sid)
+    # the copies of the version it replaces are copies of the report it now is
+    con.execute("UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?", (doc.article_id, old))
     if sid in g.stories:
         a = g.add(doc, into=sid)
         a.explanation["revision_of"] = old
@@ -1103,7 +1135,11 @@ def split_story(con: sqlite3.Connection, story_id: int, article_ids: list[int]) 
                                 else ""))
         new_id = (con.execute("SELECT max(id) FROM stories").fetchone()[0] or 0) + 1
         con.execute("INSERT INTO stories (id, updated_at) VALUES (?, ?)", (new_id, time.time()))
-        for aid in dict.fromkeys(article_ids):
+        # originals first: a copy split off with its original stays its copy, in any order given
+        named = list(dict.fromkeys(article_ids))
+        copies = {r[0] for r in con.execute(
+            f"SELECT id FROM articles WHERE duplicate_of IS NOT NULL AND id IN ({','.join('?' * len(named))})", named)}
+        for aid in sorted(named, key=lambda a: a in copies):
             _place(con, aid, new_id, {"decision": "split", "from": story_id})
         _log(con, "split", {"story": story_id, "new": new_id, "articles": list(article_ids)})
         _forget_comparisons(con, [story_id])
