@@ -339,3 +339,25 @@ def test_ids_and_stores_the_command_line_refuses(db, tmp_path, capsys):
         assert main([*cmd, "--db", str(missing), "--json"]) == 2, cmd
         assert "no store at" in json.loads(capsys.readouterr().out)["error"]
     assert not missing.exists()
+
+
+def test_a_run_whose_lock_was_taken_over_stops_at_its_next_batch(db, monkeypatch, other_process):
+    from storyline.pipeline import ProcessSummary, group_pending
+
+    monkeypatch.setattr(persist, "BATCH", 2)
+    con = connect(db)
+    with transaction(con):
+        for i, art in enumerate((FLOOD_A, FLOOD_B, STRIKE, FLOOD_A2)):
+            _add(con, *art, f"o{i}.example", "2031-05-06")
+    other = connect(db)
+
+    def taken_over(done, total):
+        if done == 2:  # another run decided this one was gone and took the lock
+            with transaction(other):
+                other.execute("UPDATE run_lock SET pid = ?", (other_process,))
+
+    summary = ProcessSummary()
+    group_pending(con, lambda stage, done, total: taken_over(done, total), summary)
+    assert summary.errors and f"process {other_process}" in summary.errors[0]
+    stages = [r[0] for r in con.execute("SELECT stage FROM articles ORDER BY id")]
+    assert stages == ["grouped", "grouped", "annotated", "annotated"]  # the rest waits; nothing half-written

@@ -868,10 +868,15 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
 
 
 def _beat(con: sqlite3.Connection, g: Grouper, now: float) -> None:
-    """At the start of a batch's transaction: the run's heartbeat in ``run_lock``, and the
-    grouper's next story id past every stored one (a story made while the lock was not held,
+    """At the start of a batch's transaction: the run's heartbeat in ``run_lock`` (StoreBusy
+    when the lock is no longer this run's), and the grouper's next story id past every stored one (a story made while the lock was not held,
     by an older Storyline, can never share an id with the run's next new story)."""
-    con.execute("UPDATE run_lock SET beat = ? WHERE name = ?", (now, GROUPING))
+    if not con.execute("UPDATE run_lock SET beat = ? WHERE name = ? AND pid = ? AND host = ?",
+                       (now, GROUPING, os.getpid(), socket.gethostname())).rowcount:
+        # another run took the lock over (this one was silent past the stale limit): stop here;
+        # this batch is rolled back and its articles wait for the next run
+        row = _lock_holder(con)
+        raise StoreBusy(_busy_message(row) if row is not None else "this run lost the store's grouping lock")
     g.next_id = max(g.next_id, (con.execute("SELECT max(id) FROM stories").fetchone()[0] or 0) + 1)
 
 
@@ -1060,6 +1065,9 @@ def _placeable(con: sqlite3.Connection, article_id: int) -> sqlite3.Row:
                             (article_id,)).fetchone()
         raise ValueError(f"article {article_id} was superseded by a revision"
                          + (f" (article {newer[0]})" if newer else ""))
+    if row["stage"] == "failed":
+        raise ValueError(f"article {article_id} could not be processed (stage 'failed'; `storyline status` "
+                         f"lists the reason)")
     if row["stage"] not in PLACEABLE_STAGES:
         raise ValueError(f"article {article_id} is not ready to be placed (stage '{row['stage']}'); "
                          f"run `storyline process` first")
