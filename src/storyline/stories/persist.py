@@ -765,7 +765,8 @@ def assign_stories(
             g = restore_grouper(con, first_day, settings, problems)
             # the stories revisions return to, when the window did not bring them (a story whose
             # only article was revised counts none until the revision is placed)
-            heirs = {sid for _, sid, _ in _heirs(con, [r["id"] for r in work]).values()}
+            heirs = {sid for chunk in _chunks([r["id"] for r in work])
+                     for _, sid, _ in _heirs(con, chunk).values()}
             missing = sorted(sid for sid in heirs if sid not in g.stories)
             if missing:
                 _restore_stories(con, g, missing, problems)
