@@ -828,10 +828,13 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
                     _reject(con, r["id"], errors.get(r["id"], "no article"), counts)
                     continue
                 heir = heirs.get(r["id"])
-                if heir is not None and (a := _take_over(con, g, doc, heir, rows, counts)) is None:
-                    continue  # its story is older than the window: joined without the grouper
                 if heir is None:
                     a = backlog.add(r["id"], doc) if backlog else g.add(doc)
+                else:  # a revision: its predecessor's story
+                    placed = _take_over(con, g, doc, heir, rows, counts)
+                    if placed is None:
+                        continue  # that story is not in the grouper: joined without it
+                    a = placed
                 if doc.theme:
                     a.explanation["page_theme"] = list(doc.theme)
                 dup = a.duplicate
