@@ -361,3 +361,18 @@ def test_a_run_whose_lock_was_taken_over_stops_at_its_next_batch(db, monkeypatch
     assert summary.errors and f"process {other_process}" in summary.errors[0]
     stages = [r[0] for r in con.execute("SELECT stage FROM articles ORDER BY id")]
     assert stages == ["grouped", "grouped", "annotated", "annotated"]  # the rest waits; nothing half-written
+
+
+def test_merged_members_are_placed_by_the_user_and_a_merged_story_takes_no_moves(db, capsys):
+    con, a1, a2, c1, b1, s1 = _grouped(db)
+    sa, sb = _story_of(con, a1), _story_of(con, b1)
+    persist.merge_stories(con, sa, sb)
+    row = con.execute("SELECT score, explanation, pinned FROM story_members WHERE article_id = ?", (b1,)).fetchone()
+    why = json.loads(row["explanation"])
+    assert (row["score"], row["pinned"], why["decision"], why["from"]) == (None, 1, "merge", sb)
+    assert why["earlier"]["new_story"] is True  # the grouper's reasons are kept
+    capsys.readouterr()
+    assert main(["story", str(sa), "--db", db, "--no-compare"]) == 0
+    assert f"placed by the user (merge of story {sb})" in capsys.readouterr().out
+    with pytest.raises(ValueError, match=f"story {sb} was merged into story {sa}"):
+        persist.move_article(con, s1, sb)

@@ -223,3 +223,34 @@ def test_a_live_blog_revised_twice_before_a_run_keeps_its_entries_stories(tmp_pa
     assert main(["process", "--db", db]) == 0
     after = {t: _members(con)[i] for i, t in con.execute(entry_sql)}
     assert {t: after[t] for t in before} == before
+
+
+def test_a_revision_dated_past_the_window_keeps_its_story_and_copy(tmp_path, capsys):
+    """A CMS that stamps the last change: the revision comes three weeks later. The story is out
+    of the grouper's window, so the revision joins it without scoring, its copy with it."""
+    db, con = _first_run(tmp_path, capsys, _line("q1", *QUAKE, "north.example"),
+                         _line("w1", *QUAKE, "wire.example"), _line("q2", *QUAKE2, "east.example"))
+    story = _members(con)[_by_ext(con, "q1", "north.example")][0]
+    (tmp_path / "rev.jsonl").write_text(
+        _line("q1", QUAKE[0], QUAKE[1] + " Corrected the toll.", "north.example", "2031-03-25") + "\n")
+    _run(db, tmp_path / "rev.jsonl", capsys)
+    q1, w1 = _by_ext(con, "q1", "north.example"), _by_ext(con, "w1", "wire.example")
+    assert _members(con)[q1][0] == _members(con)[w1][0] == story
+    assert con.execute("SELECT count(*) FROM stories WHERE n_articles > 0").fetchone()[0] == 1
+    assert main(["story", str(story), "--db", db, "--no-compare"]) == 0
+    out = capsys.readouterr().out
+    assert f"a new version of article" in out and "placed without scoring" in out
+    assert "backlog pass" not in out
+
+
+def test_a_revision_in_the_window_is_explained_as_one(tmp_path, capsys):
+    db, con = _first_run(tmp_path, capsys, _line("q1", *QUAKE, "north.example"),
+                         _line("q2", *QUAKE2, "east.example"))
+    old = _by_ext(con, "q1", "north.example")
+    (tmp_path / "rev.jsonl").write_text(_line("q1", QUAKE[0], QUAKE[1] + " Updated.", "north.example") + "\n")
+    _run(db, tmp_path / "rev.jsonl", capsys)
+    new = _by_ext(con, "q1", "north.example")
+    why = json.loads(con.execute("SELECT explanation FROM story_members WHERE article_id = ?", (new,)).fetchone()[0])
+    assert why["revision_of"] == old and "backlog" not in why and why["score"] > 0.3
+    assert main(["story", str(_members(con)[new][0]), "--db", db, "--no-compare"]) == 0
+    assert f"a new version of article {old}, which was in this story" in capsys.readouterr().out

@@ -11,8 +11,12 @@ def explain_parts(member: dict[str, Any]) -> list[str]:
     if not isinstance(e, dict):
         return []
     if e.get("decision"):
-        return [f"placed by the user ({e['decision']})"]
+        return [f"placed by the user ({e['decision']}" + (f" of story {e['from']}" if e.get("from") else "") + ")"]
     parts = []
+    if e.get("revision_of") is not None:
+        parts.append(f"a new version of article {e['revision_of']}, which was in this story"
+                     + (" (placed without scoring: the story is older than the grouping window)"
+                        if e.get("kept") else ""))
     if e.get("duplicate_of") is not None:
         parts.append(f"{e.get('kind', '')} copy of article {e['duplicate_of']} (similarity {e.get('similarity')})")
     if e.get("new_story"):

@@ -607,7 +607,7 @@ class Grouper:
         if self._attach_on:
             self._recent(st).append((doc.article_id, doc.outlet, vec))
 
-    def add(self, doc: StoryDoc, into: int | None = None) -> Assignment:
+    def add(self, doc: StoryDoc, into: int | None = None, mark: str | None = "backlog") -> Assignment:
         """Assign one article to a story (new or existing) and return why.
 
         The best-scoring story takes it at ``threshold``; below that, the story of its nearest
@@ -615,8 +615,9 @@ class Grouper:
         ``into`` places the article instead of the threshold deciding (the pipeline's backlog
         pass, which clusters a whole backlog first): 0 starts a new story, a story id joins
         that story (when it is still active; else the usual decision). The score and the
-        explanation are still computed against the story, marked ``backlog``; the merge pass
-        is skipped. A copy still joins its original's story."""
+        explanation are still computed against the story, marked ``mark`` (``backlog``; None:
+        unmarked, the caller says why); the merge pass is skipped. A copy still joins its
+        original's story."""
         self._advance(doc.day)
         dup: Duplicate | None = None
         sig = None
@@ -638,7 +639,7 @@ class Grouper:
         thr = self._thr
         best_sid, best = (scored[0][1], scored[0][0]) if scored else (None, 0.0)
         if into is not None and (into == 0 or into in self.stories):
-            return self._place(doc, vec, top, pvec, into, scored, n_cand, dup, sig)
+            return self._place(doc, vec, top, pvec, into, scored, n_cand, dup, sig, mark)
         joins = best_sid is not None and best >= thr
         # no story takes it on average: perhaps its nearest members do (``_nearest_story``)
         nearest = self._nearest_story(vec, doc, scored) if self._attach_on and scored and not joins else None
@@ -763,11 +764,15 @@ class Grouper:
         """The score an article needs to join a story (the learned score's own when it is on)."""
         return self._thr
 
-    def _place(self, doc: StoryDoc, vec, top, pvec, into: int, scored, n_cand: int, dup, sig) -> Assignment:
-        """``add`` with the story chosen by the caller (``into``: 0 = a new story)."""
+    def _place(self, doc: StoryDoc, vec, top, pvec, into: int, scored, n_cand: int, dup, sig,
+               mark: str | None = "backlog") -> Assignment:
+        """``add`` with the story chosen by the caller (``into``: 0 = a new story), the
+        explanation marked ``mark`` (None: not marked)."""
         if into == 0:
             st = self._new_story()
-            expl: dict[str, Any] = {"new_story": True, "candidates": n_cand, "backlog": True}
+            expl: dict[str, Any] = {"new_story": True, "candidates": n_cand}
+            if mark:
+                expl[mark] = True
             if scored:
                 expl["closest"] = {"story": scored[0][1], "score": round(scored[0][0], 4), "threshold": self._thr}
             sc, new = 1.0, True
@@ -776,7 +781,9 @@ class Grouper:
             tf = self._time_factor(st, doc.day)
             sc = st.score(vec, self.s.core_terms, self.s.coverage_power, self.s.linkage == "average") * (tf or 0.0)
             expl = self.explain(vec, st, doc)
-            expl.update(score=round(sc, 4), candidates=n_cand, backlog=True)
+            expl.update(score=round(sc, 4), candidates=n_cand)
+            if mark:
+                expl[mark] = True
             other = [(x, sid) for x, sid in scored if sid != into]
             if other:
                 expl["runner_up"] = {"story": other[0][1], "score": round(other[0][0], 4)}

@@ -940,8 +940,9 @@ def _take_over(con: sqlite3.Connection, g: Grouper, doc: StoryDoc, heir: tuple[i
     sid = g.resolve(sid)
     # the copies of the version it replaces are copies of the report it now is
     con.execute("UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?", (doc.article_id, old))
+    g._advance(doc.day)  # a revision dated past the story's window finds it retired
     if sid in g.stories:
-        a = g.add(doc, into=sid)
+        a = g.add(doc, into=sid, mark=None)
         a.explanation["revision_of"] = old
         if pinned and a.story_id == sid:
             g.pinned.add(sid)  # a story with a member the user placed is never merged automatically
@@ -1039,7 +1040,18 @@ def merge_stories(con: sqlite3.Connection, into: int, other: int) -> dict[str, A
         _not_grouping(con)
         _story_exists(con, into)
         _story_exists(con, other)
-        con.execute("UPDATE story_members SET story_id = ?, pinned = 1 WHERE story_id = ?", (into, other))
+        # each member is now placed by the user: no score, and the grouper's reasons kept as "earlier"
+        moved = []
+        for aid, why in con.execute("SELECT article_id, explanation FROM story_members WHERE story_id = ?",
+                                    (other,)).fetchall():
+            try:
+                earlier = json.loads(why) if why else None
+            except ValueError:
+                earlier = None
+            moved.append((into, json.dumps({"decision": "merge", "from": other, "earlier": earlier},
+                                           ensure_ascii=False), aid))
+        con.executemany("UPDATE story_members SET story_id = ?, pinned = 1, score = NULL, explanation = ? "
+                        "WHERE article_id = ?", moved)
         con.execute("UPDATE stories SET merged_into = ?, n_articles = 0, n_outlets = 0, updated_at = ? WHERE id = ?",
                     (into, time.time(), other))
         _forget_comparisons(con, [into, other])
@@ -1163,8 +1175,7 @@ def move_article(con: sqlite3.Connection, article_id: int, story_id: int) -> dic
     """Move one article (and the copies in its story) into another story, pinned there."""
     with transaction(con):
         _not_grouping(con)
-        story_id = resolve(con, story_id)
-        _story_exists(con, story_id)
+        _story_exists(con, story_id)  # a story merged away is refused, as merge refuses it
         old = _place(con, article_id, story_id, {"decision": "move"})
         _log(con, "move", {"article": article_id, "story": story_id, "from": old})
         _forget_comparisons(con, [story_id] + ([old] if old is not None else []))
