@@ -190,15 +190,24 @@ def cmd_run(args) -> int:
 
 
 def status(con) -> dict:
+    """What the store holds. Article counts are of current articles: a version replaced by a
+    revision (stage ``superseded``, with its live-blog entries) is counted in ``superseded``
+    (and ``superseded_entries``) only."""
     q = con.execute
-    top = "parent_id IS NULL"
+    current = "stage != 'superseded'"
+    top = f"parent_id IS NULL AND {current}"
     out = {
         "schema_version": store.schema_version(con),
         "articles": q(f"SELECT count(*) FROM articles WHERE {top}").fetchone()[0],
-        "entries": q("SELECT count(*) FROM articles WHERE parent_id IS NOT NULL").fetchone()[0],
-        "liveblogs": q("SELECT count(*) FROM articles WHERE is_liveblog = 1").fetchone()[0],
+        "entries": q(f"SELECT count(*) FROM articles WHERE parent_id IS NOT NULL AND {current}").fetchone()[0],
+        "liveblogs": q(f"SELECT count(*) FROM articles WHERE is_liveblog = 1 AND {current}").fetchone()[0],
         "revisions": q("SELECT count(*) FROM articles WHERE revision_of IS NOT NULL").fetchone()[0],
-        "duplicates": q("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL").fetchone()[0],
+        "superseded": q("SELECT count(*) FROM articles WHERE parent_id IS NULL AND stage = 'superseded'"
+                        ).fetchone()[0],
+        "superseded_entries": q("SELECT count(*) FROM articles WHERE parent_id IS NOT NULL "
+                                "AND stage = 'superseded'").fetchone()[0],
+        "duplicates": q(f"SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL AND {current}"
+                        ).fetchone()[0],
         "rejects": q("SELECT count(*) FROM rejects").fetchone()[0],
         "stories": q("SELECT count(*) FROM stories WHERE merged_into IS NULL AND n_articles > 0").fetchone()[0],
         "multi_outlet_stories": q(
@@ -226,7 +235,8 @@ def _print_status(st: dict, db: str) -> None:
     dr = st["date_range"]
     print(f"Store {db} (schema v{st['schema_version']})")
     print(f"  {st['articles']} articles ({st['liveblogs']} live blogs -> {st['entries']} entries), "
-          f"{st['revisions']} revisions, {st['duplicates']} near/exact copies linked, {st['rejects']} rejects")
+          f"{st['revisions']} revisions ({st['superseded']} earlier versions kept aside), "
+          f"{st['duplicates']} near/exact copies linked, {st['rejects']} rejects")
     print(f"  {st['stories']} stories, {st['multi_outlet_stories']} told by more than one outlet")
     print(f"  dates {dr['first'] or '?'} .. {dr['last'] or '?'} ({dr['undated']} undated)")
     print("  outlets: " + safe(", ".join(f"{k} {v}" for k, v in st["by_outlet"].items())))
@@ -302,42 +312,63 @@ def _csv_row_for_stdout(row: dict) -> dict:
 
 
 def cmd_export(args) -> int:
+    """Every article as JSONL, CSV or Parquet. With ``-o FILE`` the records go to FILE and
+    ``--json`` prints one summary object ``{"export": {"format", "output", "articles"}}``;
+    without it the records are the output (JSONL: ``--json`` changes nothing; CSV is not JSON,
+    so ``--format csv --json`` needs ``-o``). Errors go through ``cli._fail``."""
+    from storyline.cli import _fail
+
+    if args.format == "parquet" and not args.output:
+        return _fail(args, "parquet export needs --output FILE", 2)
+    if args.json and args.format == "csv" and not args.output:
+        return _fail(args, "--json with --format csv needs --output FILE (without it, --json prints "
+                           "the JSONL records)", 2)
     con = store.connect(args.db, create=False)
     fields = list(EXPORT_FIELDS) + (["text"] if args.text else [])
+    try:
+        n = _export(con, args, fields)
+    except OSError as exc:  # -o in a missing directory, a directory, a read-only place
+        if not args.output or isinstance(exc, BrokenPipeError):  # standard output: cli.main's
+            raise
+        return _fail(args, f"cannot write {args.output}: {exc.strerror or exc}", 2)
+    if args.output:
+        if args.json:
+            print(_dumps({"export": {"format": args.format, "output": args.output, "articles": n}}))
+        else:
+            _err(f"exported {n} articles to {args.output}")
+    return 0
+
+
+def _export(con, args, fields: list[str]) -> int:
+    """Write the records (to ``args.output``, or standard output); returns how many."""
     if args.format == "parquet":
-        if not args.output:
-            _err("storyline: parquet export needs --output FILE")
-            return 2
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         rows = list(export_rows(con, args.text))
         table = pa.Table.from_pylist(rows) if rows else pa.table({f: [] for f in fields})
         pq.write_table(table, args.output)
-        n = len(rows)
-    else:
-        out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
-        try:
-            n = 0
-            if args.format == "csv":
-                w = csv.DictWriter(out, fieldnames=fields)
-                w.writeheader()
-                # a file keeps the stored text exactly; standard output usually ends on a
-                # terminal (directly or through head, less, grep), so it gets no control characters
-                clean = _csv_row_for_stdout if not args.output else (lambda row: row)
-                for row in export_rows(con, args.text):
-                    w.writerow(clean(row))
-                    n += 1
-            else:
-                for row in export_rows(con, args.text):  # JSON escapes control characters (\u001b)
-                    out.write(_dumps(row) + "\n")
-                    n += 1
-        finally:
-            if args.output:
-                out.close()
-    if args.output:
-        _err(f"exported {n} articles to {args.output}")
-    return 0
+        return len(rows)
+    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+    try:
+        n = 0
+        if args.format == "csv":
+            w = csv.DictWriter(out, fieldnames=fields)
+            w.writeheader()
+            # a file keeps the stored text exactly; standard output usually ends on a
+            # terminal (directly or through head, less, grep), so it gets no control characters
+            clean = _csv_row_for_stdout if not args.output else (lambda row: row)
+            for row in export_rows(con, args.text):
+                w.writerow(clean(row))
+                n += 1
+        else:
+            for row in export_rows(con, args.text):  # JSON escapes control characters (\u001b)
+                out.write(_dumps(row) + "\n")
+                n += 1
+    finally:
+        if args.output:
+            out.close()
+    return n
 
 
 def article_report(con, article_id: int) -> dict | None:

@@ -267,12 +267,25 @@ def read_jsonl(path: str, stream: IO[bytes], source: str | None) -> Iterator[Ite
         yield from items
 
 
+def _json_problem(exc: Exception, raw: bytes | str) -> str:
+    """What is wrong with one JSONL record, placed within the record: the parser's own "line 2
+    column 1 (char 40)" counts the record's line ending as a line and reads like a line of the
+    file, so a position becomes "at column 40 of the record" or "at the end of the record"."""
+    if not isinstance(exc, json.JSONDecodeError):
+        return str(exc)
+    doc = exc.doc if isinstance(exc.doc, str) else str(exc.doc)
+    msg = exc.msg.removesuffix(" at")  # "Invalid control character at": the position follows
+    if exc.pos >= len(doc.rstrip("\r\n")):
+        return f"{msg} at the end of the record"
+    return f"{msg} at column {exc.pos + 1} of the record"
+
+
 def _jsonl_record(path: str, lineno: int, raw: bytes, source: str | None) -> Iterator[Item]:
     """The Warning_, Reject and Article records of one JSONL line."""
     try:
         obj = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        yield Reject(path, f"malformed JSON: {exc}", line=lineno)
+        yield Reject(path, f"malformed JSON: {_json_problem(exc, raw)}", line=lineno)
         return
     if not isinstance(obj, dict):
         yield Reject(path, "line is not a JSON object", line=lineno)

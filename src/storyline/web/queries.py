@@ -323,12 +323,21 @@ def search(con: sqlite3.Connection, f: Filters, limit: int = 20, offset: int = 0
 
 
 def list_outlets(con: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Every outlet with its article and story counts and date range."""
+    """Every outlet with its article and story counts and date range.
+
+    ``articles`` counts the outlet's current articles (a live-blog page once, not its entries;
+    not the versions replaced by a revision, which ``superseded`` counts); ``stories`` the
+    stories its articles are members of, a live blog's through its entries (the page itself
+    is no member); the dates are of the current articles.
+    """
     rows = con.execute(
-        "SELECT a.outlet, count(*) AS articles, count(DISTINCT m.story_id) AS stories, "
-        "min(a.published) AS first_published, max(a.published) AS last_published, "
+        "SELECT a.outlet, sum(a.stage != 'superseded') AS articles, coalesce(s.n, 0) AS stories, "
+        "sum(a.stage = 'superseded') AS superseded, "
+        "min(CASE WHEN a.stage != 'superseded' THEN a.published END) AS first_published, "
+        "max(CASE WHEN a.stage != 'superseded' THEN a.published END) AS last_published, "
         "max(a.outlet_known) AS outlet_known "
-        "FROM articles a LEFT JOIN story_members m ON m.article_id = a.id "
+        "FROM articles a LEFT JOIN (SELECT b.outlet, count(DISTINCT m.story_id) AS n FROM story_members m "
+        "JOIN articles b ON b.id = m.article_id GROUP BY b.outlet) s ON s.outlet = a.outlet "
         "WHERE a.parent_id IS NULL GROUP BY a.outlet ORDER BY articles DESC, a.outlet"
     )
     return [dict(r) for r in rows]
