@@ -211,7 +211,9 @@ def figure_conflicts(members: list[Member], weights: Weights, cfg: dict[str, Any
     six against two).
     """
     tol = cfg["approximate_tolerance"]
-    mentions = [(s, f) for m in members for s in m.sentences for f in s.figures if not f.background]
+    # an increment ("four more bodies") is not a value of the total it adds to
+    mentions = [(s, f) for m in members for s in m.sentences for f in s.figures if not f.background
+                and not f.increment]
     outlet = [members[s.member].outlet for s, _ in mentions]
     uf = UnionFind(len(mentions))
     links, conflict_pairs = [], set()
@@ -258,6 +260,8 @@ def _conflict(ms: list[tuple[Sentence, fig.Figure]], outlets: list[str], tol: fl
     for k in order:
         f = ms[k][1]
         fits = [c for c in classes if fig.agree(ms[c[0]][1], f, tol)]
+        if f.qualifier is not None and any(outlets[x] == outlets[k] for c in fits for x in c):
+            continue  # a bound or estimate agreeing with a value its outlet is listed with already
         best = next((c for c in fits if ms[c[0]][1].value == f.value), fits[0] if fits else None)
         if best is None:
             classes.append([k])
@@ -280,8 +284,11 @@ def _most(xs: list) -> Any:
 
 
 def _reports(mentions, outlet, who: str, other: fig.Figure, tol: float) -> bool:
-    # plain agreement only (no bounds): "about 300 residents" must not count as "at least 15 people"
-    return any(o == who and fig.same_claim(f, other) and fig.agree(f, other, tol, bounds=False)
+    # plain agreement only (no bounds): "about 300 residents" must not count as "at least 15 people";
+    # and only a stated value: a bound ("more than a dozen", "at least 12") or a round word ("a dozen",
+    # "dozens") is not the outlet reporting 12
+    return any(o == who and f.qualifier not in ("min", "max") and not f.vague and fig.same_claim(f, other)
+               and fig.agree(f, other, tol, bounds=False)
                for (_, f), o in zip(mentions, outlet))
 
 

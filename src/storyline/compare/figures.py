@@ -10,6 +10,14 @@ docs/comparison.md):
   ``approximate_tolerance`` of relative difference;
 - a bound ("more than 50", "at least 50", "up to 60") agrees with any value on
   its side of the bound.
+
+Round words are not exact figures: "a dozen", "a hundred" are approximate
+(12, 100); "more than a dozen", "nearly a hundred" take the qualifier before the
+article; "dozens", "hundreds", "thousands", "several hundred", "tens of
+thousands" are lower bounds (24, 200, 2,000, 200, 20,000). Such figures are
+``vague``: they never count as an outlet reporting another's exact value.
+"four more bodies", "another three people" are increments (``increment``), not
+totals, and are not compared with totals.
 """
 from __future__ import annotations
 
@@ -40,7 +48,16 @@ _UNITS = {
 }
 _VERBISH = {"left", "went", "fell", "lay", "stood", "nearby", "now", "still", "had", "were"}
 _NUM = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(%|per ?cent))?")
-_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "bn": 1e9, "m": 1e6, "k": 1e3}
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "bn": 1e9, "m": 1e6, "k": 1e3,
+          "hundred": 1e2, "dozen": 12}  # after a number: "two hundred", "two dozen"
+# Round number words read alone: "a dozen" is about 12, "more than a dozen" a bound.
+_ROUND = {"dozen": 12.0, "hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9}
+# Plural round words are lower bounds at two of the unit: "dozens" >= 24, "hundreds" >= 200.
+_VAGUE = {"dozens": 12.0, "hundreds": 1e2, "thousands": 1e3, "millions": 1e6, "billions": 1e9}
+_FEW = {"several", "few", "many"}  # "several hundred", "a few dozen": at least two of the unit
+# "four more bodies", "another three people", "a further 12": an increment, not a total.
+_INCREMENT_AFTER = {"more", "additional", "further", "extra"}
+_INCREMENT_BEFORE = {"another", "further", "additional"}
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "oct",
            "nov", "dec"}
@@ -59,6 +76,8 @@ class Figure:
     predicate: str | None = None  # what happened to the counted thing (predicates.txt), set by units
     background: bool = False  # stated in a sentence about an earlier event ("in October 2020")
     clause: frozenset[str] = frozenset()  # content words of its clause, other figures left out
+    vague: bool = False  # a round word without digits ("a dozen", "hundreds"): never an exact value
+    increment: bool = False  # "four more bodies", "another three": added to a total, not the total
 
 
 def _value_of(token: str) -> float | None:
@@ -82,11 +101,24 @@ def find_figures(text: str, window: int = 5) -> list[Figure]:
     i = 0
     while i < len(toks):
         s, e, w = toks[i]
-        value = _value_of(w)
-        if value is None or w.lower() in ("one",) and not _counts_after(toks, i):
+        lw = w.lower()
+        value = 2 * _VAGUE[lw] if lw in _VAGUE else _value_of(w)
+        if value is None or lw in ("one",) and not _counts_after(toks, i):
             i += 1
             continue
         j = i + 1
+        # round words: "a dozen" (about 12), "dozens" / "several hundred" (lower bounds)
+        vague, kind, lead = _round_word(toks, i)
+        if lw in _VAGUE and j + 1 < len(toks) and toks[j][2].lower() == "of" and toks[j + 1][2].lower() in _VAGUE \
+                and _VAGUE[toks[j + 1][2].lower()] > _VAGUE[lw]:
+            value *= _VAGUE[toks[j + 1][2].lower()]  # "hundreds of thousands": at least 200,000
+            e = toks[j + 1][1]
+            j += 2
+        elif lw in _VAGUE and i >= 2 and toks[i - 1][2].lower() == "of" and toks[i - 2][2].lower() == "tens":
+            value *= 10  # "tens of thousands": at least 20,000
+            lead = toks[i - 2][0]
+        elif vague and kind == "min" and lw in _ROUND:
+            value *= 2  # "several hundred": at least 200
         # "1.3 million", "two thousand"
         while j < len(toks) and toks[j][2].lower() in _SCALE and toks[j][0] - toks[j - 1][1] <= 1:
             value *= _SCALE[toks[j][2].lower()]
@@ -100,13 +132,56 @@ def find_figures(text: str, window: int = 5) -> list[Figure]:
             continue
         if text[e:e + 1] == "%":
             e += 1
-        qualifier, qstart = _qualifier(text, s)
-        counted, unit, cend = _counted(text, toks, j)
-        start = qstart if qualifier else s
+        qualifier, qstart = _qualifier(text, lead)
+        counted, unit, cend = _counted(text, toks, j, vague)
+        start = qstart if qualifier else lead
+        qualifier = qualifier or kind
         ctx = _context(toks, i, j, window)
-        out.append(Figure(start, max(e, cend), text[start:max(e, cend)], value, counted, unit, qualifier, ctx))
+        out.append(Figure(start, max(e, cend), text[start:max(e, cend)], value, counted, unit, qualifier, ctx,
+                          vague=vague))
         i = j
     return out
+
+
+def _round_word(toks, i: int) -> tuple[bool, str | None, int]:
+    """(vague, qualifier kind it implies, start of the phrase) for the number word at i.
+
+    "dozens", "hundreds": a lower bound; "several hundred", "a few dozen": a lower bound
+    from "several"/"a few"; "a dozen", "a hundred" or "dozen" alone: approximate, the
+    phrase starting at the article (so a qualifier before it is seen: "more than a dozen").
+    A round word after a number ("two hundred") is a scale, read with that number.
+    """
+    s, _, w = toks[i]
+    lw = w.lower()
+    if lw in _VAGUE:
+        return True, "min", s
+    if lw not in _ROUND:
+        return False, None, s
+    prev = toks[i - 1][2].lower() if i else ""
+    if prev in _FEW:
+        k = i - 1
+        if prev == "few" and k and toks[k - 1][2].lower() == "a":
+            k -= 1
+        return True, "min", toks[k][0]
+    if prev in ("a", "an"):
+        return True, "approx", toks[i - 1][0]
+    return True, "approx", s
+
+
+def is_increment(text: str, f: Figure) -> bool:
+    """Whether a figure adds to a total ("four more bodies", "another three", "a further 12")."""
+    toks = words(text[f.start:min(len(text), f.end + 24)])
+    k = next((n for n, t in enumerate(toks) if t[2].lower() in _VAGUE or _value_of(t[2]) is not None), None)
+    if k is None:
+        return False
+    k += 1
+    while k < len(toks) and toks[k][2].lower() in _SCALE:
+        k += 1
+    if k < len(toks) and toks[k][2].lower() in _INCREMENT_AFTER and \
+            not (k + 1 < len(toks) and toks[k + 1][2].lower() == "than"):
+        return True
+    before = words(text[max(0, f.start - 16):f.start])
+    return bool(before) and before[-1][2].lower() in _INCREMENT_BEFORE
 
 
 def _counts_after(toks, i) -> bool:
@@ -122,10 +197,11 @@ def _qualifier(text: str, start: int) -> tuple[str | None, int]:
     return None, start
 
 
-def _counted(text: str, toks, j: int) -> tuple[str | None, str | None, int]:
+def _counted(text: str, toks, j: int, vague: bool = False) -> tuple[str | None, str | None, int]:
     """The head of the counted phrase after a number: up to 3 words, stopping at a function word.
 
-    A partitive is read through: "Fourteen of its 32 wagons" counts wagons.
+    A partitive is read through: "Fourteen of its 32 wagons" counts wagons, and so does
+    "dozens of wagons" after a round word.
     """
     k = j
     if k < len(toks) and toks[k][2].lower() == "of":
@@ -134,7 +210,7 @@ def _counted(text: str, toks, j: int) -> tuple[str | None, str | None, int]:
             k += 1
         if k < len(toks) and _value_of(toks[k][2]) is not None:
             k += 1
-        if k > j + 1 and k < len(toks):
+        if (k > j + 1 or vague) and k < len(toks):
             head, unit, end = _counted(text, toks, k)
             if head:
                 return head, unit, end

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from storyline.compare.report import SCHEMA_VERSION, compare_story
+from storyline.compare.units import time_key
 from storyline.store import article_text, get_annotations, row_to_dict, transaction
 
 
@@ -26,7 +27,10 @@ def story_members(con: sqlite3.Connection, story_id: int) -> list[dict[str, Any]
     """
     rows = [row_to_dict(r) for r in con.execute(
         "SELECT a.* FROM story_members sm JOIN articles a ON a.id = sm.article_id "
-        "WHERE sm.story_id = ? ORDER BY a.published, a.id", (story_id,))]
+        "WHERE sm.story_id = ? ORDER BY a.id", (story_id,))]
+    # by publication instant (UTC offsets respected, date-only values at the end of their day,
+    # undated last: units.time_key); ISO strings do not sort as instants
+    rows.sort(key=lambda r: (time_key(r.get("published")), r["id"]))
     ids = {r["id"] for r in rows}
     parents = {r["parent_id"] for r in rows if r.get("parent_id") in ids}
     members = []

@@ -27,13 +27,32 @@ def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
-def render_text(report: dict[str, Any]) -> str:
-    """A readable report: every statement shown is a verbatim span with its outlet and article id."""
-    out: list[str] = []
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def _header(report: dict[str, Any]) -> str:
+    """"Story 3: 1 article compared from 1 outlet (a), plus 2 copies (b, c): 3 outlets in all".
+
+    Copies (duplicates) are not compared but their outlets ran the story, so the outlets in
+    all are counted as the story header counts them.
+    """
     sid = report.get("story_id")
     outlets = report.get("outlets", [])
-    out.append(f"Story {sid if sid is not None else ''}: {len(report.get('articles', []))} articles "
-               f"from {len(outlets)} outlets ({', '.join(_clean(o) for o in outlets)})".replace("Story :", "Story:"))
+    line = (f"Story{f' {sid}' if sid is not None else ''}: {_count(len(report.get('articles', [])), 'article')} "
+            f"compared from {_count(len(outlets), 'outlet')} ({', '.join(_clean(o) for o in outlets)})")
+    copies = report.get("copies", [])
+    if copies:
+        copy_outlets = list(dict.fromkeys(c.get("outlet") or "unknown" for c in copies))
+        every = dict.fromkeys(list(outlets) + copy_outlets)
+        line += (f", plus {_count(len(copies), 'copy', 'copies')} "
+                 f"({', '.join(_clean(o) for o in copy_outlets)}): {_count(len(every), 'outlet')} in all")
+    return line
+
+
+def render_text(report: dict[str, Any]) -> str:
+    """A readable report: every statement shown is a verbatim span with its outlet and article id."""
+    out: list[str] = [_header(report)]
     first = report.get("first_reported")
     if first:
         out.append(f"First reported by {_clean(first['outlet'])} (#{first['article_id']}, "

@@ -7,6 +7,7 @@ on bare text.
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ class Member:
 def prepare(raw: list[dict[str, Any]], settings: dict[str, Any]) -> list[Member]:
     """Turn story members (dicts) into Members with sentences, figures and quotes."""
     window = settings["figures"]["context_window"]
-    ranked = sorted(range(len(raw)), key=lambda i: (_time_key(raw[i].get("published")), raw[i].get("article_id", i)))
+    ranked = sorted(range(len(raw)), key=lambda i: (time_key(raw[i].get("published")), raw[i].get("article_id", i)))
     order = {i: r for r, i in enumerate(ranked)}
     members = []
     for i, d in enumerate(raw):
@@ -95,10 +96,34 @@ def _figure_claims(text: str, s: Span, figs: list[fig.Figure], year: int | None)
         f.predicate = fig.predicate(text, f.start, f.end, lo, hi)
         f.clause = fig.clause_words(text, f.start, f.end, lo, hi)
         f.background = background
+        f.increment = f.increment or fig.is_increment(text, f)
 
 
-def _time_key(published: str | None) -> str:
-    return published or "9999"
+_UNDATED = (1, dt.datetime.max.replace(tzinfo=dt.timezone.utc), 0)
+
+
+def time_key(published: str | None) -> tuple:
+    """Sort key of a ``published`` value: the instant it names, undated (or unreadable) last.
+
+    Times are compared as instants: "2026-06-01T20:00:00-07:00" (03:00 UTC on the 2nd)
+    comes after "2026-06-02T01:00:00Z"; a time without an offset is read as UTC. A
+    date-only value ("2026-06-01") says only "some time that day", so it is placed at
+    the end of that day in UTC: after every report timed on that (UTC) day, before the
+    next day's. Used for "first reported", the timeline and the members' order.
+    """
+    if not published:
+        return _UNDATED
+    text = str(published).strip()
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            return (0, dt.datetime.combine(day, dt.time.max, dt.timezone.utc), 1)
+        t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return _UNDATED
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.timezone.utc)
+    return (0, t.astimezone(dt.timezone.utc), 0)
 
 
 def _quote_from_annotation(a: dict[str, Any], text: str) -> qt.Quote:
