@@ -47,3 +47,21 @@ def test_get_or_update_recomputes_when_an_article_joins(tmp_path):
     assert [x["article_id"] for x in second["copies"]] == [d]
     row = con.execute("SELECT n_articles FROM comparisons WHERE story_id = 1").fetchone()
     assert row[0] == 4
+
+
+def test_a_report_made_by_an_older_comparison_is_computed_again(tmp_path):
+    import json
+
+    con = store.connect(tmp_path / "s.db")
+    con.execute("INSERT INTO stories (id, title, updated_at) VALUES (1, 'Bridge', ?)", (time.time(),))
+    for outlet, text in (("Metro Ardent", "The Lisk footbridge collapsed on Tuesday. Nine people were hurt."),
+                         ("Halden Today", "The footbridge over the Lisk collapsed. Eleven people were hurt.")):
+        aid = _article(con, outlet, text, "2024-02-20")
+        con.execute("INSERT INTO story_members (article_id, story_id) VALUES (?, ?)", (aid, 1))
+    con.commit()
+    report = persist.get_or_update(con, 1)
+    old = {**report, "method_version": report["method_version"] - 1, "discrepancies": []}
+    con.execute("UPDATE comparisons SET report = ? WHERE story_id = 1", (json.dumps(old),))
+    con.commit()
+    again = persist.get_or_update(con, 1)
+    assert again["method_version"] == report["method_version"] and again["discrepancies"] == report["discrepancies"]

@@ -13,7 +13,7 @@ import sqlite3
 import time
 from typing import Any
 
-from storyline.compare.report import SCHEMA_VERSION, compare_story
+from storyline.compare.report import METHOD_VERSION, SCHEMA_VERSION, compare_story
 from storyline.compare.units import time_key
 from storyline.store import article_text, get_annotations, row_to_dict, transaction
 
@@ -82,7 +82,7 @@ def report_ids(report: dict[str, Any]) -> set[Any]:
 def get_or_update(con: sqlite3.Connection, story_id: int) -> dict[str, Any]:
     """The stored comparison, recomputed first when the story's members are not the ones it was
     computed from (an article joined, left, or was replaced by a revision; the same count with
-    other members is a change too) or the report's schema is older."""
+    other members is a change too) or the report's schema or method is older."""
     row = con.execute("SELECT report FROM comparisons WHERE story_id = ?", (story_id,)).fetchone()
     if row is not None:
         try:
@@ -90,6 +90,7 @@ def get_or_update(con: sqlite3.Connection, story_id: int) -> dict[str, Any]:
         except ValueError:
             report = None
         if (isinstance(report, dict) and report.get("schema_version") == SCHEMA_VERSION
+                and report.get("method_version") == METHOD_VERSION
                 and report_ids(report) == member_ids(con, story_id)):
             return report
     return update_story(con, story_id)

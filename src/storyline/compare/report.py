@@ -12,6 +12,9 @@ from storyline.compare.text import HERE, Span
 from storyline.compare.units import Member, Sentence, Weights, prepare
 
 SCHEMA_VERSION = 1
+# what the report was computed with: raised when the comparison itself changes (not its keys),
+# so a stored report made by older code is computed again (compare.persist.get_or_update)
+METHOD_VERSION = 2  # 2: round words as bounds, increments, times as instants (session 12)
 
 
 @lru_cache(maxsize=1)
@@ -54,6 +57,7 @@ def compare_story(members: list[dict[str, Any]], story_id: int | None = None,
     first = min(ms, key=lambda m: m.order) if ms else None
     return {
         "schema_version": SCHEMA_VERSION,
+        "method_version": METHOD_VERSION,
         "story_id": story_id,
         "outlets": outlets,
         "articles": [b.article(m) for m in sorted(ms, key=lambda m: m.order)],
