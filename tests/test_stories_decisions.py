@@ -376,3 +376,13 @@ def test_merged_members_are_placed_by_the_user_and_a_merged_story_takes_no_moves
     assert f"placed by the user (merge of story {sb})" in capsys.readouterr().out
     with pytest.raises(ValueError, match=f"story {sb} was merged into story {sa}"):
         persist.move_article(con, s1, sb)
+
+
+def test_a_storys_members_are_listed_in_publication_order_across_time_zones(db):
+    con = connect(db)
+    with transaction(con):
+        west = _add(con, *FLOOD_A, "west.example", "2031-05-06T20:00:00-07:00")  # 03:00 UTC on the 7th
+        east = _add(con, *FLOOD_A2, "east.example", "2031-05-07T01:00:00Z")
+    assign_stories(con)
+    members = persist.get_story(con, _story_of(con, west))["members"]
+    assert [m["article_id"] for m in members] == [east, west]

@@ -1311,8 +1311,12 @@ def get_story(con: sqlite3.Connection, story_id: int) -> dict[str, Any] | None:
         return None
     story = row_to_dict(row)
     story["outlets"] = (story.pop("state") or {}).get("outlets", [])
-    story["members"] = [row_to_dict(r) for r in con.execute(
+    from storyline.compare.units import time_key
+
+    members = [row_to_dict(r) for r in con.execute(
         "SELECT a.id AS article_id, a.external_id, a.outlet, a.published, a.title, a.parent_id, a.duplicate_of, "
         "a.dup_kind, m.score, m.explanation, m.pinned FROM story_members m JOIN articles a ON a.id = m.article_id "
-        "WHERE m.story_id = ? ORDER BY a.published IS NULL, a.published, a.id", (story_id,))]
+        "WHERE m.story_id = ? ORDER BY a.id", (story_id,))]
+    # in publication order as instants (UTC offsets count), as the comparison orders them
+    story["members"] = sorted(members, key=lambda m: (time_key(m["published"]), m["article_id"]))
     return story
