@@ -386,3 +386,14 @@ def test_a_storys_members_are_listed_in_publication_order_across_time_zones(db):
     assign_stories(con)
     members = persist.get_story(con, _story_of(con, west))["members"]
     assert [m["article_id"] for m in members] == [east, west]
+
+
+def test_refusals_name_the_story_at_the_end_of_the_merges_and_a_missing_article_first(db):
+    con, a1, a2, c1, b1, s1 = _grouped(db)
+    sa, sb, ss = _story_of(con, a1), _story_of(con, b1), _story_of(con, s1)
+    persist.merge_stories(con, sb, ss)  # ss -> sb
+    persist.merge_stories(con, sa, sb)  # sb -> sa
+    with pytest.raises(ValueError, match=f"story {ss} was merged into story {sa}"):
+        persist.move_article(con, a2, ss)
+    with pytest.raises(LookupError, match="no article 999999"):
+        persist.move_article(con, 999999, ss)

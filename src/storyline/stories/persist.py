@@ -1016,7 +1016,7 @@ def _story_exists(con: sqlite3.Connection, story_id: int) -> bool:
     if row is None:
         raise LookupError(f"no story {story_id}")
     if row[0] is not None:
-        raise ValueError(f"story {story_id} was merged into story {row[0]}")
+        raise ValueError(f"story {story_id} was merged into story {resolve(con, story_id)}")
     return True
 
 
@@ -1175,6 +1175,7 @@ def move_article(con: sqlite3.Connection, article_id: int, story_id: int) -> dic
     """Move one article (and the copies in its story) into another story, pinned there."""
     with transaction(con):
         _not_grouping(con)
+        _placeable(con, article_id)  # an unknown article is named before the story is checked
         _story_exists(con, story_id)  # a story merged away is refused, as merge refuses it
         old = _place(con, article_id, story_id, {"decision": "move"})
         _log(con, "move", {"article": article_id, "story": story_id, "from": old})
