@@ -203,7 +203,7 @@ def test_bad_inputs_each_named_and_the_rest_goes_on(tmp_path, con):
     assert "mixed.jsonl:6: no 'text' or 'html' with article text, and no headline" in msgs
     assert "cut.jsonl.gz" in msgs and "truncated or corrupt gzip" in msgs
     assert "missing.txt: no such file" in msgs
-    assert "baddate.txt:1: line 1: bad date '2025-13-45'" in msgs
+    assert "baddate.txt:1: bad date '2025-13-45'" in msgs
     titles = {r[0] for r in con.execute("SELECT title FROM articles")}
     assert "Café owner in Zürich wins award" in titles  # legacy encoding decoded
     assert "A headline" in titles  # bad date: stored, date unknown, warned

@@ -76,10 +76,12 @@ def clean_pending(con: sqlite3.Connection, progress: Progress | None = None, sum
                 results.append((row, clean_article(_row_article(con, row)), None))
             except Exception as exc:  # a bug on one article must not stop the batch
                 results.append((row, None, f"{type(exc).__name__}: {exc}"))
+        wrote = 0  # rows another process cleaned meanwhile are its to count, not ours
         with store.transaction(con):
             for row, cleaned, error in results:
                 if not _still(con, row["id"], "ingested"):
                     continue  # another process cleaned it meanwhile (its entries are written once)
+                wrote += 1
                 if error:
                     summary.errors.append(f"article {row['id']} ({row['source_path']}): cleaning failed: {error}")
                     store.add_reject(con, row["source_path"] or f"article {row['id']}",
@@ -88,7 +90,7 @@ def clean_pending(con: sqlite3.Connection, progress: Progress | None = None, sum
                     continue
                 _write_cleaned(con, row, cleaned, summary)
         done += len(rows)
-        summary.cleaned += len(rows)
+        summary.cleaned += wrote
         if progress:
             progress("clean", done, total)
     return done
@@ -158,10 +160,12 @@ def annotate_pending(con: sqlite3.Connection, progress: Progress | None = None,
         items = [(r["clean_text"] or r["text"], (r["published"] or "")[:10] or None,
                   r["outlet"] if r["outlet_known"] else None) for r in rows]
         results = list(annotate_texts(items, n_process=n_process if len(rows) >= 2 * ANNOTATE_BATCH else 1))
+        wrote = 0  # rows another process annotated meanwhile are its to count, not ours
         with store.transaction(con):
             for row, annotations in zip(rows, results):
                 if not _still(con, row["id"], "cleaned"):
                     continue  # another process annotated it meanwhile
+                wrote += 1
                 for a in annotations:
                     if a.kind == "error":  # a rule step failed: the rest is kept, the user is told
                         summary.errors.append(f"article {row['id']}: annotation step {a.value.get('step')} "
@@ -169,7 +173,7 @@ def annotate_pending(con: sqlite3.Connection, progress: Progress | None = None,
                 store.put_annotations(con, row["id"], annotations)
                 con.execute("UPDATE articles SET stage = 'annotated' WHERE id = ?", (row["id"],))
         done += len(rows)
-        summary.annotated += len(rows)
+        summary.annotated += wrote
         if progress:
             progress("annotate", done, total)
     return done

@@ -10,7 +10,9 @@ Outcomes, each counted in the summary:
 
 - ``ingested``: a new article;
 - ``duplicates``: the same content from the same outlet is already stored (nothing added);
-- ``revisions``: same URL or external id, changed content: stored, linked with ``revision_of``;
+- ``revisions``: same URL or external id, changed content: stored, linked with ``revision_of``
+  (so is content equal to a superseded version with the URL or external id of the current one:
+  a correction undone);
 - ``rejects``: input that could not become an article, with a reason (also in the ``rejects`` table);
   an unexpected exception while reading or writing one record is that record's reject (its file,
   line, exception type and message) and the rest goes on; only errors of the store itself
@@ -221,8 +223,13 @@ def _ingest_file(con, path: Path, sha: str, size: int, source, summary: IngestSu
 def _write_article(con: sqlite3.Connection, art: Article, summary: IngestSummary) -> None:
     raw = art.extra.pop("_raw", None)
     chash = content_hash(art.title, art.text)
+    # The duplicate check looks at current versions only: content equal to a superseded version
+    # (a correction undone, an original page sent again after its revision) with the URL or
+    # external id of a current version is a revision of that (below), unless it is a re-read
+    # of the file that superseded it (_replayed); without one it is a duplicate, as before.
     if con.execute(
-        "SELECT 1 FROM articles WHERE content_hash = ? AND outlet = ? AND parent_id IS NULL LIMIT 1",
+        "SELECT 1 FROM articles WHERE content_hash = ? AND outlet = ? AND parent_id IS NULL "
+        "AND stage != 'superseded' LIMIT 1",
         (chash, art.outlet),
     ).fetchone():
         summary.duplicates += 1
@@ -238,6 +245,11 @@ def _write_article(con: sqlite3.Connection, art: Article, summary: IngestSummary
             "SELECT id FROM articles WHERE url = ? AND parent_id IS NULL AND stage != 'superseded' "
             "ORDER BY id DESC LIMIT 1", (art.url,),
         ).fetchone()
+    if (_replayed(con, art, chash) if earlier else con.execute(
+            "SELECT 1 FROM articles WHERE content_hash = ? AND outlet = ? AND parent_id IS NULL LIMIT 1",
+            (chash, art.outlet)).fetchone()):
+        summary.duplicates += 1
+        return
     raw_bytes = raw if raw is not None else (art.html.encode("utf-8") if art.html else
                                              f"{art.title}\n{art.text}".encode("utf-8"))
     raw_id = store.put_raw(con, hashlib.sha256(raw_bytes).hexdigest(), art.format, raw_bytes)
@@ -256,6 +268,23 @@ def _write_article(con: sqlite3.Connection, art: Article, summary: IngestSummary
         supersede(con, earlier[0])
     else:
         summary.ingested += 1
+
+
+def _replayed(con: sqlite3.Connection, art: Article, chash: str) -> bool:
+    """Whether ``art`` equals a superseded version that a later record of the same file replaced:
+    the file is being read again (a rerun after a kill, or the file grew), not reverted, so it is
+    a duplicate as before (reading it again must not revise the article back and forth)."""
+    if not art.source_path or art.source_line is None:
+        return False
+    return con.execute(
+        # the successor shares old's external id or URL (how revisions are found): the lookup
+        # goes by indexes from the hash, never a scan (this runs for every new article)
+        "SELECT 1 FROM articles old JOIN articles new ON new.revision_of = old.id AND "
+        "(new.external_id = old.external_id AND new.outlet = old.outlet OR new.url = old.url) "
+        "WHERE old.content_hash = ? AND old.outlet = ? AND old.parent_id IS NULL "
+        "AND old.stage = 'superseded' AND new.source_path = ? AND new.source_line > ? LIMIT 1",
+        (chash, art.outlet, art.source_path, art.source_line),
+    ).fetchone() is not None
 
 
 def supersede(con: sqlite3.Connection, article_id: int) -> None:

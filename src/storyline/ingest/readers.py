@@ -76,10 +76,43 @@ def decode(data: bytes) -> tuple[str, str | None]:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    results = from_bytes(data)
+    best = results.best()
     if best is None:
         raise ValueError("not text in any encoding we can detect (binary file?)")
+    if best.encoding != "cp1252" and _latin_script(str(best)):
+        # On short Latin-script text several single-byte code pages are about as plausible and
+        # charset_normalizer's pick among them is close to arbitrary (cp775 for a cp1252 "Café").
+        # Windows-1252 is by far the commonest legacy encoding of news text, so it wins when it
+        # is about as plausible (chaos) and fits a language about as well (coherence), unless
+        # the best guess reads as a language cp1252 cannot spell (Hungarian ő in cp1250) and
+        # cp1252 does not fit a language better. Non-Latin guesses (cp1251 Cyrillic, Greek,
+        # CJK) are never second-guessed.
+        western = next((m for m in results if m.encoding == "cp1252"), None) \
+            or from_bytes(data, cp_isolation=["cp1252"]).best()
+        if western is not None and western.chaos <= best.chaos + CP1252_SLACK and (
+                str(western) == str(best) or western.coherence > best.coherence
+                or (not set(best.languages[:1]) & NOT_CP1252
+                    and western.coherence >= best.coherence - CP1252_SLACK)):
+            best = western
     return str(best), best.encoding
+
+
+# how much less plausible (charset_normalizer's chaos, and coherence) cp1252 may be than the
+# best guess and still win
+CP1252_SLACK = 0.05
+# Latin-script languages (charset_normalizer's names) with letters cp1252 does not have
+NOT_CP1252 = {"Croatian", "Czech", "Hungarian", "Lithuanian", "Polish", "Romanian", "Serbian", "Slovak",
+              "Slovene", "Turkish", "Vietnamese"}
+
+
+def _latin_script(text: str) -> bool:
+    """Whether every letter of ``text`` is a Latin letter (and there is at least one)."""
+    import unicodedata
+
+    letters = [c for c in set(text) if c.isalpha()]
+    return bool(letters) and all(c.isascii() or unicodedata.name(c, "").startswith("LATIN ")
+                                 for c in letters)
 
 
 # ------------------------------------------------------------------ helpers
@@ -194,7 +227,7 @@ def read_text(path: str, data: bytes, source: str | None) -> Iterator[Item]:
         try:
             published = parse_date(m.group(1))
         except ValueError:
-            yield Warning_(path, f"line 1: bad date {m.group(1)!r}; stored with the date unknown", line=1)
+            yield Warning_(path, f"bad date {m.group(1)!r}; stored with the date unknown", line=1)
         title = m.group(2).strip()
     else:
         title = first.strip()
