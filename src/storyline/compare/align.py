@@ -217,11 +217,31 @@ def figure_conflicts(members: list[Member], weights: Weights, cfg: dict[str, Any
     outlet = [members[s.member].outlet for s, _ in mentions]
     uf = UnionFind(len(mentions))
     links, conflict_pairs = [], set()
+    by_outlet: dict[str, list[fig.Figure]] = defaultdict(list)
+    for (_, f), o in zip(mentions, outlet):
+        by_outlet[o].append(f)
+    reported: dict[tuple[str, int], bool] = {}
+
+    def reports(who: str, k: int) -> bool:
+        """Whether outlet ``who`` states mention k's value (computed once per outlet and mention)."""
+        if (who, k) not in reported:
+            reported[(who, k)] = _reports(by_outlet[who], mentions[k][1], tol)
+        return reported[(who, k)]
+
+    # runs of consecutive mentions from one outlet: the pairs of different outlets are visited
+    # in the same order as by a plain double loop, without stepping over the pairs within an
+    # outlet one by one (quadratic in the number of figures, even for a story of one article)
+    runs: list[tuple[int, int]] = []  # [start, end) of each run
+    for k in range(len(mentions)):
+        if k and outlet[k] == outlet[k - 1]:
+            runs[-1] = (runs[-1][0], k + 1)
+        else:
+            runs.append((k, k + 1))
+    run_of = [r for r, (lo, hi) in enumerate(runs) for _ in range(lo, hi)]
     for i, (sa, fa) in enumerate(mentions):
-        for j in range(i + 1, len(mentions)):
+        later = (j for lo, hi in runs[run_of[i] + 1:] if outlet[lo] != outlet[i] for j in range(lo, hi))
+        for j in later:
             sb, fb = mentions[j]
-            if outlet[i] == outlet[j]:
-                continue
             sim = weights.cosine(sa.words, sb.words)
             if not fig.same_claim(fa, fb):
                 # the same uncommon number ("2,400 dockers" / "2,400 workers") in similar sentences
@@ -240,7 +260,7 @@ def figure_conflicts(members: list[Member], weights: Weights, cfg: dict[str, Any
                 continue
             if any(g.value == fb.value for g in sa.figures) or any(g.value == fa.value for g in sb.figures):
                 continue  # the sentence gives both numbers: two different quantities
-            if _reports(mentions, outlet, outlet[i], fb, tol) or _reports(mentions, outlet, outlet[j], fa, tol):
+            if reports(outlet[i], j) or reports(outlet[j], i):
                 continue
             uf.union(i, j)
             links.append((sa, sb))
@@ -283,13 +303,13 @@ def _most(xs: list) -> Any:
     return max(xs, key=lambda x: (xs.count(x), -xs.index(x))) if xs else None
 
 
-def _reports(mentions, outlet, who: str, other: fig.Figure, tol: float) -> bool:
+def _reports(figures: list[fig.Figure], other: fig.Figure, tol: float) -> bool:
+    """Whether one outlet's ``figures`` (its mentions) state the value of ``other``."""
     # plain agreement only (no bounds): "about 300 residents" must not count as "at least 15 people";
     # and only a stated value: a bound ("more than a dozen", "at least 12") or a round word ("a dozen",
     # "dozens") is not the outlet reporting 12
-    return any(o == who and f.qualifier not in ("min", "max") and not f.vague and fig.same_claim(f, other)
-               and fig.agree(f, other, tol, bounds=False)
-               for (_, f), o in zip(mentions, outlet))
+    return any(f.qualifier not in ("min", "max") and not f.vague and fig.same_claim(f, other)
+               and fig.agree(f, other, tol, bounds=False) for f in figures)
 
 
 # ------------------------------------------------------------------ unique details

@@ -22,6 +22,7 @@ totals, and are not compared with totals.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from functools import lru_cache
@@ -241,8 +242,14 @@ def _context(toks, i: int, j: int, window: int) -> frozenset[str]:
     return frozenset(n for n in (norm_word(w) for _, _, w in around) if n)
 
 
-def from_annotation(ann: dict, text: str, window: int = 5) -> Figure | None:
-    """A Figure from an annotator's ``figure`` annotation (value, counted, qualifier)."""
+def from_annotation(ann: dict, text: str, window: int = 5,
+                    toks: list[tuple[int, int, str]] | None = None) -> Figure | None:
+    """A Figure from an annotator's ``figure`` annotation (value, counted, qualifier).
+
+    ``toks`` is ``words(text)`` when the caller has it already: a member's figure
+    annotations are read against one tokenisation of its text, not one each (which
+    made the comparison quadratic in the size of a number-heavy article).
+    """
     v = ann.get("value") or {}
     try:
         value = float(v.get("value"))
@@ -257,12 +264,18 @@ def from_annotation(ann: dict, text: str, window: int = 5) -> Figure | None:
     kind = dict(QUALIFIERS).get(q)
     if kind is None and (v.get("approximate") or q):
         kind = "approx"
-    toks = words(text)
-    i = next((k for k, t in enumerate(toks) if t[0] >= ann["start"]), len(toks))
-    j = next((k for k, t in enumerate(toks) if t[0] >= ann["end"]), len(toks))
+    if toks is None:
+        toks = words(text)
+    # the first word starting at or after the annotation's start / end (word starts increase)
+    i = bisect_left(toks, ann["start"], key=_tok_start)
+    j = bisect_left(toks, ann["end"], key=_tok_start)
     ctx = _context(toks, i, j, window)
     return Figure(ann["start"], ann["end"], ann.get("text") or text[ann["start"]:ann["end"]], value, head,
                   v.get("unit"), kind, ctx)
+
+
+def _tok_start(tok: tuple[int, int, str]) -> int:
+    return tok[0]
 
 
 def agree(a: Figure, b: Figure, tolerance: float, bounds: bool = True) -> bool:

@@ -220,7 +220,10 @@ class _Builder:
                     by_outlet[o].append({"kind": "sentence", **self.span(s.member, s.span)})
                     continue
                 partners = [p for p in group if self.ms[p.member].outlet != o]
-                others = [x for x in all_sents if self.ms[x.member].outlet != o and x not in partners]
+                # sentences are told apart by (member, index): a set of those, not a list scan with
+                # the dataclass __eq__ (quadratic on a long story, and slow per comparison)
+                taken = {(p.member, p.index) for p in partners}
+                others = [x for x in all_sents if self.ms[x.member].outlet != o and (x.member, x.index) not in taken]
                 for part in align.unique_parts(s, partners, others, self.ms[s.member].text, weights, cfg["unique"]):
                     by_outlet[o].append({"kind": "part", **self.span(s.member, part)})
         out = []

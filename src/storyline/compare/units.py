@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from storyline.compare import figures as fig
 from storyline.compare import quotes as qt
-from storyline.compare.text import Span, content_words, sentences
+from storyline.compare.text import Span, content_words, sentences, words
 
 
 @dataclass(slots=True)
@@ -55,7 +56,9 @@ def prepare(raw: list[dict[str, Any]], settings: dict[str, Any]) -> list[Member]
         m = Member(i, int(d.get("article_id", i)), d.get("outlet") or "unknown", d.get("published"),
                    d.get("title") or "", text, d.get("url"), order[i], annotated=dict(kinds))
         if kinds.get("figure"):
-            figs = [f for f in (fig.from_annotation(a, text, window) for a in anns if a.get("kind") == "figure") if f]
+            toks = words(text)  # once per member: each annotation looks its words up in these
+            figs = [f for f in (fig.from_annotation(a, text, window, toks) for a in anns if a.get("kind") == "figure")
+                    if f]
         else:
             figs = fig.find_figures(text, window)
         if kinds.get("quote"):
@@ -64,14 +67,18 @@ def prepare(raw: list[dict[str, Any]], settings: dict[str, Any]) -> list[Member]
             _fill_speakers(m.quotes, text)
         else:
             m.quotes = qt.find_quotes(text)
-        extra = _entity_tokens(anns)
+        extra = sorted(_entity_tokens(anns), key=lambda e: e[0][0])
+        extra_starts = [a_start for (a_start, _), _ in extra]
+        # by start (a stable sort: ties keep their order), so each sentence takes a slice of
+        # them instead of a pass over all of them (quadratic on a long, number-heavy article)
+        figs.sort(key=lambda f: f.start)
+        fig_starts = [f.start for f in figs]
         year = _year(d.get("published"))
         for k, s in enumerate(sentences(text)):
             ws = set(content_words(s.text))
-            for (a_start, a_end), tok in extra:
-                if s.start <= a_start < s.end:
-                    ws.add(tok)
-            sf = [f for f in figs if s.start <= f.start < s.end]
+            for _, tok in extra[bisect_left(extra_starts, s.start):bisect_left(extra_starts, s.end)]:
+                ws.add(tok)
+            sf = figs[bisect_left(fig_starts, s.start):bisect_left(fig_starts, s.end)]
             _figure_claims(text, s, sf, year)
             m.sentences.append(Sentence(i, k, s, frozenset(ws), sf))
         members.append(m)
@@ -99,7 +106,9 @@ def _figure_claims(text: str, s: Span, figs: list[fig.Figure], year: int | None)
         f.increment = f.increment or fig.is_increment(text, f)
 
 
-_UNDATED = (1, dt.datetime.max.replace(tzinfo=dt.timezone.utc), 0)
+_MAX_UTC = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+_MIN_UTC = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+_UNDATED = (1, _MAX_UTC, 0)
 
 
 def time_key(published: str | None) -> tuple:
@@ -110,20 +119,34 @@ def time_key(published: str | None) -> tuple:
     date-only value ("2026-06-01") says only "some time that day", so it is placed at
     the end of that day in UTC: after every report timed on that (UTC) day, before the
     next day's. Used for "first reported", the timeline and the members' order.
+
+    Total: it never raises. An instant past the range of ``datetime`` once read in UTC
+    ("9999-12-31T23:59:59-12:00" is in the year 10000) is kept at the edge of that
+    range, after (or, below year 1, before) every representable one and in its own
+    order among such values, by how far past the edge it is.
     """
     if not published:
         return _UNDATED
-    text = str(published).strip()
     try:
+        text = str(published).strip()
         if len(text) == 10:
             day = dt.date.fromisoformat(text)
             return (0, dt.datetime.combine(day, dt.time.max, dt.timezone.utc), 1)
         t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        if t.tzinfo is None:
+            return (0, t.replace(tzinfo=dt.timezone.utc), 0)
+        offset = t.utcoffset() or dt.timedelta(0)
+    except (ValueError, TypeError, OverflowError):
         return _UNDATED
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.timezone.utc)
-    return (0, t.astimezone(dt.timezone.utc), 0)
+    try:
+        return (0, t.astimezone(dt.timezone.utc), 0)
+    except (OverflowError, ValueError):
+        # the instant is outside year 1..9999 in UTC; timedeltas have room for the difference
+        local = t.replace(tzinfo=None)
+        past = (local - dt.datetime.max) - offset
+        if past > dt.timedelta(0):
+            return (0, _MAX_UTC, 2, past)  # after the last instant and after a date-only 9999-12-31
+        return (0, _MIN_UTC, -1, (local - dt.datetime.min) - offset)  # before the first instant
 
 
 def _quote_from_annotation(a: dict[str, Any], text: str) -> qt.Quote:
