@@ -9,7 +9,7 @@ from storyline.compare import compare_story
 from storyline.compare import figures as fig
 from storyline.compare import units
 from storyline.compare.report import settings
-from storyline.compare.text import norm_word, words
+from storyline.compare.text import words
 from storyline.compare.units import time_key
 
 
@@ -25,34 +25,16 @@ def _figure_annotations(text: str) -> list[dict]:
             for k, m in enumerate(re.finditer(r"\d[\d,]*", text))]
 
 
-def _old_from_annotation(ann: dict, text: str, window: int) -> fig.Figure | None:
-    """from_annotation as it was: a linear scan of the whole text's words for each annotation."""
-    v = ann.get("value") or {}
-    try:
-        value = float(v.get("value"))
-    except (TypeError, ValueError):
-        return None
-    counted = v.get("counted")
-    head = None
-    if counted:
-        normed = [n for n in (norm_word(w) for _, _, w in words(str(counted))) if n]
-        head = normed[-1] if normed else None
-    q = (v.get("qualifier") or "").lower().strip()
-    kind = dict(fig.QUALIFIERS).get(q)
-    if kind is None and (v.get("approximate") or q):
-        kind = "approx"
-    toks = words(text)
+def _linear_context(ann: dict, toks: list, window: int) -> frozenset:
+    """A figure's context words as from_annotation found them before: a linear scan of the
+    text's words for the first word at or after the annotation's start and end."""
     i = next((k for k, t in enumerate(toks) if t[0] >= ann["start"]), len(toks))
     j = next((k for k, t in enumerate(toks) if t[0] >= ann["end"]), len(toks))
-    return fig.Figure(ann["start"], ann["end"], ann.get("text") or text[ann["start"]:ann["end"]], value, head,
-                      v.get("unit"), kind, fig._context(toks, i, j, window))
+    return fig._context(toks, i, j, window)
 
 
-def test_prepare_tokenises_a_member_once_not_once_per_figure(monkeypatch):
-    # 2,000 sentences, 6,000 figure annotations: about 25 s before (a words() pass per figure)
-    text = _results_table(2000)
-    anns = _figure_annotations(text)
-    assert len(anns) == 6000
+def _tokenised(monkeypatch, text: str, anns: list[dict]):
+    """(the lengths of the long texts ``words`` split while preparing one member, the member)."""
     calls = []
 
     def counting(t):
@@ -64,8 +46,17 @@ def test_prepare_tokenises_a_member_once_not_once_per_figure(monkeypatch):
     monkeypatch.setattr(units, "words", counting, raising=False)
     members = units.prepare([{"article_id": 1, "outlet": "Results Daily", "published": "2024-03-05",
                               "title": "Marathon results", "text": text, "annotations": anns}], settings())
+    return calls, members[0]
+
+
+def test_prepare_tokenises_a_member_once_not_once_per_figure(monkeypatch):
+    # 2,000 sentences, 6,000 figure annotations: about 25 s before (a words() pass per figure)
+    text = _results_table(2000)
+    anns = _figure_annotations(text)
+    assert len(anns) == 6000
+    calls, member = _tokenised(monkeypatch, text, anns)
     assert calls == [len(text)]  # the whole text is tokenised once, for all 6,000 annotations
-    assert sum(len(s.figures) for s in members[0].sentences) == 6000
+    assert sum(len(s.figures) for s in member.sentences) == 6000
 
 
 def test_from_annotation_with_shared_tokens_gives_the_same_figures():
@@ -78,9 +69,9 @@ def test_from_annotation_with_shared_tokens_gives_the_same_figures():
     anns.append({"kind": "figure", "start": len(text), "end": len(text), "value": {"value": 2}})
     toks = words(text)
     for a in anns:
-        old = _old_from_annotation(a, text, 5)
-        assert fig.from_annotation(a, text, 5) == old
-        assert fig.from_annotation(a, text, 5, toks) == old
+        got = fig.from_annotation(a, text, 5)
+        assert got.context == _linear_context(a, toks, 5)
+        assert fig.from_annotation(a, text, 5, toks) == got
 
 
 def test_prepare_gives_each_sentence_its_figures_and_entities_in_text_order():
@@ -102,20 +93,9 @@ def test_prepare_gives_each_sentence_its_figures_and_entities_in_text_order():
 def test_long_number_run_is_tokenised_once(monkeypatch):
     # "1,000 " repeated: one long sentence with a figure annotation on every word
     text = "1,000 " * 20000
-    anns = _figure_annotations(text)
-    calls = []
-
-    def counting(t):
-        if len(t) > 1000:
-            calls.append(len(t))
-        return words(t)
-
-    monkeypatch.setattr(fig, "words", counting)
-    monkeypatch.setattr(units, "words", counting, raising=False)
-    members = units.prepare([{"article_id": 1, "outlet": "A", "published": "2024-03-05", "title": "t",
-                              "text": text, "annotations": anns}], settings())
+    calls, member = _tokenised(monkeypatch, text, _figure_annotations(text))
     assert calls == [len(text)]
-    assert sum(len(s.figures) for s in members[0].sentences) == 20000
+    assert sum(len(s.figures) for s in member.sentences) == 20000
 
 
 def test_time_key_far_future_offset_does_not_raise_and_sorts_last_of_the_dated():
