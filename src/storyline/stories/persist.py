@@ -765,9 +765,8 @@ def assign_stories(
             g = restore_grouper(con, first_day, settings, problems)
             # the stories revisions return to, when the window did not bring them (a story whose
             # only article was revised counts none until the revision is placed)
-            heirs = {sid for chunk in _chunks([r["id"] for r in work])
-                     for _, sid, _ in _heirs(con, chunk).values()}
-            missing = sorted(sid for sid in heirs if sid not in g.stories)
+            heirs = {aid: h for chunk in _chunks([r["id"] for r in work]) for aid, h in _heirs(con, chunk).items()}
+            missing = sorted({sid for _, sid, _ in heirs.values()} - set(g.stories))
             if missing:
                 _restore_stories(con, g, missing, problems)
             if problems:
@@ -775,7 +774,7 @@ def assign_stories(
             total = len(work)
             done = 0
             for start, end, clustered in Backlog.parts(g, total):
-                done = _assign_part(con, g, work[start:end], clustered, counts, done, total, progress)
+                done = _assign_part(con, g, work[start:end], clustered, counts, done, total, progress, heirs)
     return counts
 
 
@@ -796,9 +795,11 @@ def _fewer_collections():
 
 def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], clustered: bool,
                  counts: dict[str, Any], done: int, total: int,
-                 progress: Callable[[int, int], None] | None) -> int:
+                 progress: Callable[[int, int], None] | None,
+                 heirs: dict[int, tuple[int, int, int]] | None = None) -> int:
     """Group one part of a run (``Backlog.parts``): clustered by the backlog pass first, or one
-    by one; batches of ``BATCH`` articles, one transaction each. Returns ``done`` + the part."""
+    by one; batches of ``BATCH`` articles, one transaction each; ``heirs``: the run's revisions
+    (:func:`_heirs`), looked up once per run. Returns ``done`` + the part."""
     backlog: Backlog | None = None
     all_docs: dict[int, StoryDoc] = {}
     errors: dict[int, str] = {}
@@ -821,13 +822,12 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
         with transaction(con):
             _beat(con, g, now)
             rows = _Placed()
-            heirs = _heirs(con, ids)
             for r in batch:
                 doc = docs.get(r["id"])
                 if doc is None:  # rejected with its reason, as the other stages do; the run goes on
                     _reject(con, r["id"], errors.get(r["id"], "no article"), counts)
                     continue
-                heir = heirs.get(r["id"])
+                heir = heirs.get(r["id"]) if heirs else None
                 if heir is None:
                     a = backlog.add(r["id"], doc) if backlog else g.add(doc)
                 else:  # a revision: its predecessor's story
