@@ -224,8 +224,9 @@ def test_a_run_bigger_than_backlog_max_is_clustered_part_by_part(tmp_path, rows)
     seen = []
     res = assign_stories(con, settings=Settings.load(backlog_max=250), progress=lambda d, t: seen.append((d, t)))
     assert res["backlog"] == 400 and res["grouped"] == 400
-    # two equal parts of 200: progress is reported before each part's clustering
-    assert (0, 400) in seen and (200, 400) in seen
+    # parts of 250 and 150 (what is left, at least half a part): progress is reported before
+    # each part's clustering
+    assert (0, 400) in seen and (250, 400) in seen
     mem = _members(con)
     order = sorted(ids, key=lambda a: (ids[a]["published"], a))  # the grouper's order: by date
     assert all(mem[a][1].get("backlog") for a in order if "duplicate_of" not in mem[a][1])
@@ -233,8 +234,8 @@ def test_a_run_bigger_than_backlog_max_is_clustered_part_by_part(tmp_path, rows)
     p, r, f1 = bcubed(gold, [mem[a][0] for a in sorted(ids)])
     assert p >= 0.97 and f1 >= 0.95, (p, r, f1)
     # the second part's clusters join the first part's stories, not only new ones
-    second = [a for a in order[200:] if "cluster_score" in mem[a][1]]
-    assert second and {mem[a][0] for a in second} <= {mem[a][0] for a in order[:200]}
+    second = [a for a in order[250:] if "cluster_score" in mem[a][1]]
+    assert second and {mem[a][0] for a in second} <= {mem[a][0] for a in order[:250]}
     con.close()
 
 

@@ -24,7 +24,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from storyline.store import add_reject, get_article, row_to_dict, transaction
@@ -191,17 +191,27 @@ class Backlog:
     def parts(g: Grouper, n: int) -> list[tuple[int, int, bool]]:
         """A run of ``n`` articles (in the grouper's order) as consecutive parts ``(start, end,
         clustered)``. A run of at most ``backlog_max`` is one part. A bigger one is cut into
-        equal parts of at most ``backlog_max``, each clustered in turn against the stories of
-        the parts before it, when later runs are clustered (``backlog_runs``); otherwise only
-        its first ``backlog_max`` are, and the rest go one by one. A run the pass does not
-        apply to is one part, one by one."""
+        parts of ``backlog_max`` from its start, each clustered in turn against the stories of
+        the parts before it, when later runs are clustered (``backlog_runs``); what is left
+        after them is the last part, unless it is under half of ``backlog_max``: then it and
+        the part before it are cut into two equal halves (a part of a few articles would have
+        no neighbours to cluster with). The cuts depend only on what is left of the run, so a
+        run killed after a part and started again cuts the rest as the uninterrupted run did
+        (each part is one transaction: :func:`_assign_part`). Without ``backlog_runs`` only
+        the first ``backlog_max`` are clustered, and the rest go one by one. A run the pass
+        does not apply to is one part, one by one."""
         if not Backlog.applies(g, n):
             return [(0, n, False)] if n else []
         cap = g.s.backlog_max
         if n <= cap or not g.s.backlog_runs:
             m = min(n, cap)
             return [(0, m, True)] + ([(m, n, False)] if m < n else [])
-        cuts = equal_cuts(n, -(-n // cap))
+        full, rest = divmod(n, cap)
+        cuts = [i * cap for i in range(full + 1)]
+        if rest and 2 * rest < cap:
+            cuts[-1] = cuts[-2] + (cap + rest + 1) // 2
+        if rest:
+            cuts.append(n)
         return [(a, b, True) for a, b in zip(cuts, cuts[1:])]
 
     def add(self, key: Any, doc: StoryDoc) -> Assignment:
@@ -798,8 +808,15 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
                  progress: Callable[[int, int], None] | None,
                  heirs: dict[int, tuple[int, int, int]] | None = None) -> int:
     """Group one part of a run (``Backlog.parts``): clustered by the backlog pass first, or one
-    by one; batches of ``BATCH`` articles, one transaction each; ``heirs``: the run's revisions
-    (:func:`_heirs`), looked up once per run. Returns ``done`` + the part."""
+    by one, in batches of ``BATCH`` articles; ``heirs``: the run's revisions (:func:`_heirs`),
+    looked up once per run. Returns ``done`` + the part.
+
+    A part the backlog pass clusters is one transaction: its clusters are made from all of its
+    articles, so a run killed in it keeps nothing of it, and the rerun, which restores the
+    stories of the parts before it, cuts and groups the rest as the uninterrupted run did
+    (:meth:`Backlog.parts`; the cost is at most one part's work, a second or two, done again).
+    A part placed one by one commits each batch: each article's place depends only on the
+    articles before it, and another process (an ingest) is not kept waiting."""
     backlog: Backlog | None = None
     all_docs: dict[int, StoryDoc] = {}
     errors: dict[int, str] = {}
@@ -812,6 +829,17 @@ def _assign_part(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], c
         backlog = Backlog(g, head, [all_docs[i] for i in head])
         if backlog.clustered:  # else a run of mostly single reports: placed one by one
             counts["backlog"] = counts.get("backlog", 0) + len(head)
+    with transaction(con) if backlog is not None and backlog.clustered else nullcontext():
+        done = _assign_batches(con, g, work, backlog, all_docs, errors, counts, done, total, progress, heirs)
+    return done
+
+
+def _assign_batches(con: sqlite3.Connection, g: Grouper, work: list[sqlite3.Row], backlog: Backlog | None,
+                    all_docs: dict[int, StoryDoc], errors: dict[int, str], counts: dict[str, Any], done: int,
+                    total: int, progress: Callable[[int, int], None] | None,
+                    heirs: dict[int, tuple[int, int, int]] | None) -> int:
+    """:func:`_assign_part`'s batches, each in a transaction of its own unless the part's
+    transaction is open."""
     for batch in _chunks(work, BATCH):
         ids = [r["id"] for r in batch]
         docs = {i: all_docs[i] for i in ids if i in all_docs}
