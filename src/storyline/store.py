@@ -10,7 +10,8 @@ Tables (schema version in ``meta``):
 - ``raw``: raw input bytes by sha256 (zlib-compressed), so every later stage
   can be rerun from it.
 - ``articles``: one row per article or live-blog entry (``parent_id``), with
-  outlet, date, title, body text, the clean text, external id, and links:
+  outlet, date, title, body text, the clean text, external id, the file it came
+  from (``source_path`` as given, ``source_file`` resolved, for text and HTML), and links:
   ``duplicate_of`` (+ ``dup_kind`` exact|near) and ``revision_of``.
 - ``articles_fts``: FTS5 over the title and the clean text (the body until it is cleaned).
 - ``removed``: what cleaning cut, with the reason.
@@ -211,6 +212,14 @@ MIGRATIONS: list[str] = [
         pinned INTEGER NOT NULL DEFAULT 0,
         explanation TEXT
     );
+    """,
+    # 4: the resolved path of a single-article file (text, HTML), by which an edited file is found
+    # to be a revision of the article it held (ingest.file_revisions); source_path keeps the path
+    # as given. Older rows get their path as given: the best known, found when spelled the same.
+    """
+    ALTER TABLE articles ADD COLUMN source_file TEXT;
+    UPDATE articles SET source_file = source_path WHERE parent_id IS NULL AND format IN ('text', 'html');
+    CREATE INDEX articles_source_file ON articles(source_file, outlet);
     """,
 ]
 

@@ -12,7 +12,10 @@ Outcomes, each counted in the summary:
 - ``duplicates``: the same content from the same outlet is already stored (nothing added);
 - ``revisions``: same URL or external id, changed content: stored, linked with ``revision_of``
   (so is content equal to a superseded version with the URL or external id of the current one:
-  a correction undone);
+  a correction undone); and, for a text or HTML file, which has neither, new content from the
+  same file (however its path is spelled) that still resembles the article the file held, from
+  the same outlet (``file_revisions``: a file overwritten with a different article gives a new
+  article; JSONL, feeds and WARC hold many records and match by id or URL only);
 - ``rejects``: input that could not become an article, with a reason (also in the ``rejects`` table);
   an unexpected exception while reading or writing one record is that record's reject (its file,
   line, exception type and message) and the rest goes on; only errors of the store itself
@@ -32,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from storyline import store
+from storyline.ingest.file_revisions import SINGLE_ARTICLE_FORMATS, earlier_in_file, path_keys
 from storyline.ingest.readers import Warning_, iter_files, read_path
 from storyline.records import Article, Reject
 
@@ -137,6 +141,7 @@ def _unexpected(exc: BaseException) -> str:
 def _ingest_file(con, path: Path, sha: str, size: int, source, summary: IngestSummary, say, progress) -> None:
     name = str(path)
     unknown_outlet = f"file:{path.name}"
+    keys = path_keys(path)  # the file however spelled: its earlier text or HTML article is found by it
     n_articles = n_rejects = 0
     pending: list[Article | Reject] = []
     counted_unknown = False
@@ -162,7 +167,7 @@ def _ingest_file(con, path: Path, sha: str, size: int, source, summary: IngestSu
                 counts = (summary.ingested, summary.duplicates, summary.revisions, len(summary.article_ids))
                 con.execute("SAVEPOINT ingest_article")
                 try:
-                    _write_article(con, rec, summary)
+                    _write_article(con, rec, summary, keys)
                 except _STORE_ERRORS:
                     raise
                 except Exception as exc:  # noqa: BLE001  one article must not lose the batch
@@ -220,7 +225,10 @@ def _ingest_file(con, path: Path, sha: str, size: int, source, summary: IngestSu
         progress(name, n_articles)
 
 
-def _write_article(con: sqlite3.Connection, art: Article, summary: IngestSummary) -> None:
+def _write_article(con: sqlite3.Connection, art: Article, summary: IngestSummary,
+                   file_keys: tuple[str, ...] = ()) -> None:
+    """Store one article, or count it as a duplicate; ``file_keys`` (``file_revisions.path_keys``
+    of its file, resolved path first) find the earlier version of a text or HTML file."""
     raw = art.extra.pop("_raw", None)
     chash = content_hash(art.title, art.text)
     # The duplicate check looks at current versions only: content equal to a superseded version
@@ -245,6 +253,9 @@ def _write_article(con: sqlite3.Connection, art: Article, summary: IngestSummary
             "SELECT id FROM articles WHERE url = ? AND parent_id IS NULL AND stage != 'superseded' "
             "ORDER BY id DESC LIMIT 1", (art.url,),
         ).fetchone()
+    if earlier is None and not art.external_id:
+        found = earlier_in_file(con, art, file_keys)
+        earlier = (found,) if found is not None else None
     if (_replayed(con, art, chash) if earlier else con.execute(
             "SELECT 1 FROM articles WHERE content_hash = ? AND outlet = ? AND parent_id IS NULL LIMIT 1",
             (chash, art.outlet)).fetchone()):
@@ -255,10 +266,11 @@ def _write_article(con: sqlite3.Connection, art: Article, summary: IngestSummary
     raw_id = store.put_raw(con, hashlib.sha256(raw_bytes).hexdigest(), art.format, raw_bytes)
     cur = con.execute(
         "INSERT INTO articles (external_id, url, outlet, outlet_known, published, title, text, format, "
-        "content_hash, raw_id, source_path, source_line, extra, revision_of, ingested_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "content_hash, raw_id, source_path, source_file, source_line, extra, revision_of, ingested_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (art.external_id, art.url, art.outlet, int(art.outlet_known), art.published, art.title, art.text,
-         art.format, chash, raw_id, art.source_path, art.source_line,
+         art.format, chash, raw_id, art.source_path,
+         file_keys[0] if file_keys and art.format in SINGLE_ARTICLE_FORMATS else None, art.source_line,
          json.dumps(art.extra, ensure_ascii=False, default=str), earlier[0] if earlier else None, time.time()),
     )
     art.id = cur.lastrowid
